@@ -1,0 +1,644 @@
+//! RobustFill semantics (spec §2.3), including the official edge cases and the exact points at
+//! which ill-typed arguments fail.
+//!
+//! Strings are handled as bytes: inputs are checked to lie in the 83-character ASCII alphabet
+//! and every operation maps alphabet strings to alphabet strings, so byte offsets are
+//! character offsets. The interpreter keeps its scratch buffers between calls, so running a
+//! program allocates only its output.
+
+use std::borrow::Cow;
+
+use super::ast::{Boundary, Call, Case, Expr, Op, Program, Regex, Sym};
+use super::regex::{IN_ALPHABET, Span, class_bits, find_spans};
+use crate::error::{DslError, Result};
+
+/// Checks that a string lies in the RobustFill alphabet and returns its bytes.
+pub fn check_text(s: &str) -> Result<&[u8]> {
+    match s.bytes().position(|c| class_bits(c) & IN_ALPHABET == 0) {
+        None => Ok(s.as_bytes()),
+        Some(i) => {
+            let ch = s[i..].chars().next().unwrap_or('?');
+            Err(DslError::Invalid(Cow::Owned(format!(
+                "character {ch:?} at position {i} is outside the RobustFill alphabet"
+            ))))
+        }
+    }
+}
+
+/// What an operation is applied to: a string, or (only after `ConstStr` got a non-string
+/// argument inside a `Compose`) some other Python object, which nearly every operation
+/// rejects.
+#[derive(Clone, Copy)]
+enum Subject<'a> {
+    Str(&'a [u8]),
+    Opaque,
+}
+
+/// What an operation produced: text appended to the output buffer, or a non-string object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Produced {
+    Str,
+    Opaque,
+}
+
+fn ill_typed(op: Op) -> DslError {
+    DslError::Run(Cow::Owned(format!("ill-typed argument for {}", op.name())))
+}
+
+fn not_a_string(op: Op) -> DslError {
+    DslError::Run(Cow::Owned(format!(
+        "{} applied to a non-string value",
+        op.name()
+    )))
+}
+
+/// A reusable RobustFill interpreter.
+#[derive(Debug, Default)]
+pub struct Interpreter {
+    inner: Vec<u8>,
+    work: Vec<u8>,
+    spans: Vec<Span>,
+}
+
+impl Interpreter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs a whole program on one input string.
+    pub fn run(&mut self, program: &Program, input: &str) -> Result<String> {
+        let input = check_text(input)?;
+        let mut out = Vec::with_capacity(input.len() * 2);
+        self.run_bytes(program, input, &mut out)?;
+        Ok(bytes_to_string(out))
+    }
+
+    /// Runs a whole program on alphabet bytes, appending the output to `out`.
+    pub fn run_bytes(&mut self, program: &Program, input: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        for e in &program.exprs {
+            self.eval_expr(e, input, out)?;
+        }
+        Ok(())
+    }
+
+    /// Runs one expression on one input string.
+    pub fn run_expr(&mut self, expr: &Expr, input: &str) -> Result<String> {
+        let input = check_text(input)?;
+        let mut out = Vec::with_capacity(input.len() + 4);
+        self.eval_expr(expr, input, &mut out)?;
+        Ok(bytes_to_string(out))
+    }
+
+    /// Evaluates one expression on alphabet bytes, appending its output to `out`.
+    pub fn eval_expr(&mut self, expr: &Expr, input: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        let produced = match expr {
+            Expr::Call(call) => self.eval_call(call, Subject::Str(input), out)?,
+            Expr::Compose { outer, inner } => {
+                let mut buf = std::mem::take(&mut self.inner);
+                buf.clear();
+                let r = self
+                    .eval_call(inner, Subject::Str(input), &mut buf)
+                    .and_then(|p| {
+                        let subject = match p {
+                            Produced::Str => Subject::Str(&buf),
+                            Produced::Opaque => Subject::Opaque,
+                        };
+                        self.eval_call(outer, subject, out)
+                    });
+                self.inner = buf;
+                r?
+            }
+        };
+        match produced {
+            Produced::Str => Ok(()),
+            // `''.join(parts)` fails on a non-string part.
+            Produced::Opaque => Err(DslError::run("ConstStr argument is not a string")),
+        }
+    }
+
+    fn eval_call(
+        &mut self,
+        call: &Call,
+        subject: Subject<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Produced> {
+        let op = call.op;
+        let a = &call.args[..];
+        let arg = |i: usize| a.get(i).copied().ok_or_else(|| ill_typed(op));
+        match op {
+            Op::ConstStr => match arg(0)?.text() {
+                Some(t) => {
+                    out.extend_from_slice(t);
+                    Ok(Produced::Str)
+                }
+                None => Ok(Produced::Opaque),
+            },
+            Op::SubStr => {
+                let (Sym::Int(p1), Sym::Int(p2)) = (arg(0)?, arg(1)?) else {
+                    return Err(ill_typed(op));
+                };
+                sub_str(p1, p2, subject, out)?;
+                Ok(Produced::Str)
+            }
+            _ => {
+                let Subject::Str(s) = subject else {
+                    return Err(not_a_string(op));
+                };
+                self.eval_on_str(op, a, s, out)?;
+                Ok(Produced::Str)
+            }
+        }
+    }
+
+    /// The operations that need a string subject.
+    fn eval_on_str(&mut self, op: Op, a: &[Sym], s: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        let arg = |i: usize| a.get(i).copied().ok_or_else(|| ill_typed(op));
+        let regex_type = |i: usize| match arg(i)? {
+            Sym::Type(t) => Ok(t),
+            _ => Err(ill_typed(op)),
+        };
+        let int = |i: usize| match arg(i)? {
+            Sym::Int(k) => Ok(k),
+            _ => Err(ill_typed(op)),
+        };
+        match op {
+            Op::GetSpan => {
+                let p1 = self.span_position(op, arg(0)?, arg(1)?, arg(2)?, s)?;
+                let p2 = self.span_position(op, arg(3)?, arg(4)?, arg(5)?, s)?;
+                if p1.min(p2) >= 0 {
+                    out.extend_from_slice(py_slice(s, p1, Some(p2)));
+                }
+            }
+            Op::GetToken => {
+                let t = regex_type(0)?;
+                let i = int(1)?;
+                find_spans(Regex::Type(t), s, &mut self.spans);
+                if let Some(k) = normalize_index(i, self.spans.len()) {
+                    out.extend_from_slice(span_text(s, self.spans[k]));
+                }
+            }
+            Op::ToCase => {
+                let Sym::Case(c) = arg(0)? else {
+                    return Err(ill_typed(op));
+                };
+                to_case(c, s, out);
+            }
+            Op::Replace => {
+                let (Some(from), Some(to)) = (arg(0)?.text(), arg(1)?.text()) else {
+                    return Err(ill_typed(op));
+                };
+                replace(s, from, to, usize::MAX, out);
+            }
+            Op::Trim => {
+                let start = s.iter().position(|&c| !is_py_space(c)).unwrap_or(s.len());
+                let end = s
+                    .iter()
+                    .rposition(|&c| !is_py_space(c))
+                    .map_or(start, |e| e + 1);
+                out.extend_from_slice(&s[start..end.max(start)]);
+            }
+            Op::GetUpto | Op::GetFrom => {
+                let r = to_regex(arg(0)?).ok_or_else(|| ill_typed(op))?;
+                find_spans(r, s, &mut self.spans);
+                if let Some(&(_, end)) = self.spans.first() {
+                    let end = end as usize;
+                    out.extend_from_slice(if op == Op::GetUpto {
+                        &s[..end]
+                    } else {
+                        &s[end..]
+                    });
+                }
+            }
+            Op::GetFirst => {
+                let t = regex_type(0)?;
+                find_spans(Regex::Type(t), s, &mut self.spans);
+                if !self.spans.is_empty() {
+                    // The index is only compared once there are matches.
+                    let i = int(1)?;
+                    let n = self.spans.len() as i64;
+                    let take = if i64::from(i) >= n {
+                        n
+                    } else if i >= 0 {
+                        i64::from(i)
+                    } else {
+                        (n + i64::from(i)).max(0)
+                    };
+                    for &span in &self.spans[..take as usize] {
+                        out.extend_from_slice(span_text(s, span));
+                    }
+                }
+            }
+            Op::GetAll => {
+                let t = regex_type(0)?;
+                find_spans(Regex::Type(t), s, &mut self.spans);
+                for &span in &self.spans {
+                    out.extend_from_slice(span_text(s, span));
+                }
+            }
+            Op::Substitute | Op::Remove => {
+                let t = regex_type(0)?;
+                let i = int(1)?;
+                find_spans(Regex::Type(t), s, &mut self.spans);
+                match normalize_index(i, self.spans.len()) {
+                    None => out.extend_from_slice(s),
+                    Some(k) => {
+                        let to: &[u8] = if op == Op::Remove {
+                            b""
+                        } else {
+                            arg(2)?.text().ok_or_else(|| ill_typed(op))?
+                        };
+                        replace(s, span_text(s, self.spans[k]), to, 1, out);
+                    }
+                }
+            }
+            Op::SubstituteAll | Op::RemoveAll => {
+                let t = regex_type(0)?;
+                find_spans(Regex::Type(t), s, &mut self.spans);
+                if self.spans.is_empty() {
+                    out.extend_from_slice(s);
+                    return Ok(());
+                }
+                let to: &[u8] = if op == Op::RemoveAll {
+                    b""
+                } else {
+                    arg(1)?.text().ok_or_else(|| ill_typed(op))?
+                };
+                // Sequential `s = s.replace(m, to, 1)` for each match text, in order.
+                let mut work = std::mem::take(&mut self.work);
+                work.clear();
+                work.extend_from_slice(s);
+                for &span in &self.spans {
+                    let m = span_text(s, span);
+                    if let Some(p) = find(&work, m) {
+                        work.splice(p..p + m.len(), to.iter().copied());
+                    }
+                }
+                out.extend_from_slice(&work);
+                self.work = work;
+            }
+            Op::ConstStr | Op::SubStr | Op::Compose => {
+                // ConstStr and SubStr are handled by the caller; Compose never appears in a Call.
+                return Err(ill_typed(op));
+            }
+        }
+        Ok(())
+    }
+
+    /// `GetSpan._index`: the character position selected by one side of a `GetSpan`, with the
+    /// official quirk that an index past the last match returns `len(matches) - 1`.
+    fn span_position(&mut self, op: Op, r: Sym, i: Sym, b: Sym, s: &[u8]) -> Result<i64> {
+        let r = to_regex(r).ok_or_else(|| ill_typed(op))?;
+        find_spans(r, s, &mut self.spans);
+        let Sym::Int(i) = i else {
+            return Err(ill_typed(op));
+        };
+        let n = self.spans.len() as i64;
+        let k = if i > 0 {
+            i64::from(i) - 1
+        } else {
+            n + i64::from(i)
+        };
+        if n == 0 {
+            return Ok(-1);
+        }
+        if k >= n {
+            return Ok(n - 1);
+        }
+        if k < 0 {
+            return Ok(0);
+        }
+        let (start, end) = self.spans[k as usize];
+        Ok(if b == Sym::Boundary(Boundary::Start) {
+            start as i64
+        } else {
+            end as i64
+        })
+    }
+}
+
+/// A regex argument: a class, or a single delimiter character.
+fn to_regex(s: Sym) -> Option<Regex> {
+    match s {
+        Sym::Type(t) => Some(Regex::Type(t)),
+        Sym::Char(c) if super::ast::is_delimiter(c) => Some(Regex::Delimiter(c)),
+        _ => None,
+    }
+}
+
+/// `k - 1` for positive k, `len + k` otherwise; `None` when that is out of `[0, len)`.
+fn normalize_index(k: i8, len: usize) -> Option<usize> {
+    let n = len as i64;
+    let idx = if k > 0 {
+        i64::from(k) - 1
+    } else {
+        n + i64::from(k)
+    };
+    (0..n).contains(&idx).then_some(idx as usize)
+}
+
+fn span_text(s: &[u8], (a, b): Span) -> &[u8] {
+    &s[a as usize..b as usize]
+}
+
+/// Python's `s[a:b]` (with `b = None` for `s[a:]`).
+fn py_slice(s: &[u8], a: i64, b: Option<i64>) -> &[u8] {
+    let n = s.len() as i64;
+    let norm = |x: i64| if x < 0 { (x + n).max(0) } else { x.min(n) };
+    let a = norm(a);
+    let b = b.map_or(n, norm);
+    if a >= b {
+        &[]
+    } else {
+        &s[a as usize..b as usize]
+    }
+}
+
+fn sub_str(p1: i8, p2: i8, subject: Subject<'_>, out: &mut Vec<u8>) -> Result<()> {
+    let len = |subject: Subject<'_>| match subject {
+        Subject::Str(s) => Ok(s.len() as i64),
+        Subject::Opaque => Err(not_a_string(Op::SubStr)),
+    };
+    let q1 = if p1 > 0 {
+        i64::from(p1) - 1
+    } else {
+        len(subject)? + i64::from(p1)
+    };
+    let q2 = if p2 > 0 {
+        i64::from(p2) - 1
+    } else {
+        len(subject)? + i64::from(p2)
+    };
+    if q1 >= q2 {
+        return Ok(());
+    }
+    let Subject::Str(s) = subject else {
+        return Err(not_a_string(Op::SubStr));
+    };
+    let slice = if q2 == s.len() as i64 {
+        py_slice(s, q1, None)
+    } else {
+        py_slice(s, q1, Some(q2 + 1))
+    };
+    out.extend_from_slice(slice);
+    Ok(())
+}
+
+fn to_case(c: Case, s: &[u8], out: &mut Vec<u8>) {
+    match c {
+        Case::AllCaps => out.extend(s.iter().map(u8::to_ascii_uppercase)),
+        Case::Lower => out.extend(s.iter().map(u8::to_ascii_lowercase)),
+        Case::Proper => {
+            // Python's str.capitalize(): first character upper-cased, the rest lower-cased.
+            if let Some((first, rest)) = s.split_first() {
+                out.push(first.to_ascii_uppercase());
+                out.extend(rest.iter().map(u8::to_ascii_lowercase));
+            }
+        }
+    }
+}
+
+/// Python's `str.isspace` on the ASCII range.
+fn is_py_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1f)
+}
+
+/// Position of the first occurrence of a non-empty `needle`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    match needle {
+        [] => Some(0),
+        [c] => hay.iter().position(|x| x == c),
+        _ => hay.windows(needle.len()).position(|w| w == needle),
+    }
+}
+
+/// Python's `s.replace(from, to, count)` for a non-empty `from`, appended to `out`.
+fn replace(s: &[u8], from: &[u8], to: &[u8], count: usize, out: &mut Vec<u8>) {
+    let mut rest = s;
+    let mut done = 0;
+    while done < count {
+        match find(rest, from) {
+            Some(p) => {
+                out.extend_from_slice(&rest[..p]);
+                out.extend_from_slice(to);
+                rest = &rest[p + from.len()..];
+                done += 1;
+            }
+            None => break,
+        }
+    }
+    out.extend_from_slice(rest);
+}
+
+/// Outputs are built from alphabet bytes only, so this conversion cannot fail; it is kept
+/// lossy rather than unchecked so that no invariant slip can ever become unsoundness.
+fn bytes_to_string(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ast::{Boundary as B, Case as C, Regex as R, RegexType as T};
+    use super::*;
+
+    fn run1(e: Expr, s: &str) -> String {
+        Interpreter::new().run_expr(&e, s).unwrap()
+    }
+
+    fn prog(exprs: Vec<Expr>, s: &str) -> String {
+        Interpreter::new().run(&Program::new(exprs), s).unwrap()
+    }
+
+    #[test]
+    fn official_dsl_test_programs() {
+        let p1 = vec![
+            Expr::get_token(T::Alphanum, 3),
+            Expr::get_from(R::Delimiter(b':')),
+            Expr::get_first(T::Char, 4),
+        ];
+        assert_eq!(prog(p1.clone(), "Ud 9:25,JV3 Obb"), "2525,JV3 ObbUd 9");
+        assert_eq!(prog(p1, "zLny xmHg 8:43 A44q"), "843 A44qzLny");
+        let p2 = vec![
+            Expr::compose(
+                Expr::replace(b' ', b','),
+                Expr::get_span(
+                    R::Type(T::PropCase),
+                    1,
+                    B::Start,
+                    R::Type(T::PropCase),
+                    4,
+                    B::End,
+                ),
+            )
+            .unwrap(),
+            Expr::const_str(b'.'),
+            Expr::get_token(T::PropCase, -1),
+        ];
+        assert_eq!(
+            prog(p2.clone(), "Jacob Ethan James Alexander Michael"),
+            "Jacob,Ethan,James,Alexander.Michael"
+        );
+        assert_eq!(
+            prog(p2, "Earth Fire Wind Water Pluto Sun"),
+            "Earth,Fire,Wind,Water.Sun"
+        );
+    }
+
+    #[test]
+    fn sub_str_edge_cases() {
+        assert_eq!(run1(Expr::sub_str(-15, 9), "abcdefghij"), "fghi");
+        assert_eq!(run1(Expr::sub_str(3, 3), "abcdefghij"), "");
+        assert_eq!(run1(Expr::sub_str(2, 4), "abcdefghij"), "bcd");
+        assert_eq!(run1(Expr::sub_str(1, -1), "abcdefghij"), "abcdefghij");
+        assert_eq!(run1(Expr::sub_str(1, -2), "abcdefghij"), "abcdefghi");
+        assert_eq!(run1(Expr::sub_str(1, 0), "abcdefghij"), "abcdefghij");
+        assert_eq!(run1(Expr::sub_str(5, 100), "abc"), "");
+        assert_eq!(run1(Expr::sub_str(2, 100), "abc"), "bc");
+        assert_eq!(run1(Expr::sub_str(-2, 0), "abc"), "bc");
+    }
+
+    #[test]
+    fn get_span_quirks() {
+        // An index past the last match returns len(matches) - 1 as a *position*.
+        let e = Expr::get_span(R::Type(T::Char), 1, B::Start, R::Type(T::Digit), 5, B::End);
+        assert_eq!(run1(e, "a1b2cdef"), "a");
+        // No match on one side: empty.
+        let e = Expr::get_span(
+            R::Type(T::Number),
+            1,
+            B::Start,
+            R::Delimiter(b'.'),
+            1,
+            B::End,
+        );
+        assert_eq!(run1(e, "ab12"), "");
+        // A negative index below -len clamps to position 0.
+        let e = Expr::get_span(
+            R::Type(T::Digit),
+            -5,
+            B::Start,
+            R::Type(T::Digit),
+            1,
+            B::End,
+        );
+        assert_eq!(run1(e, "ab12"), "ab1");
+        // A non-START boundary token counts as END.
+        let e = Expr::Call(Call::new(
+            Op::GetSpan,
+            &[
+                Sym::Type(T::Word),
+                Sym::Int(1),
+                Sym::Case(C::Lower),
+                Sym::Type(T::Word),
+                Sym::Int(2),
+                Sym::Boundary(B::End),
+            ],
+        ));
+        assert_eq!(run1(e, "ab cd ef"), " cd");
+    }
+
+    #[test]
+    fn modification_quirks() {
+        assert_eq!(run1(Expr::to_case(C::Proper), "#abC dE"), "#abc de");
+        assert_eq!(run1(Expr::get_first(T::Word, -1), "ab12 cd345 ef"), "abcd");
+        assert_eq!(run1(Expr::get_first(T::Word, -3), "ab12 cd345 ef"), "");
+        assert_eq!(run1(Expr::get_first(T::Word, 5), "ab12 cd345 ef"), "abcdef");
+        assert_eq!(run1(Expr::substitute(T::Digit, 2, b'x'), "1a1"), "xa1");
+        assert_eq!(run1(Expr::substitute_all(T::Digit, b'5'), "15"), "55");
+        assert_eq!(run1(Expr::substitute_all(T::Digit, b'1'), "12"), "11");
+        assert_eq!(run1(Expr::remove(T::Word, -1), "ab ab"), " ab");
+        assert_eq!(run1(Expr::remove_all(T::Digit), "a1b22"), "ab");
+        assert_eq!(run1(Expr::replace(b'a', b'.'), "banana"), "b.n.n.");
+        assert_eq!(run1(Expr::trim(), "  a b "), "a b");
+        assert_eq!(run1(Expr::trim(), "   "), "");
+        assert_eq!(run1(Expr::get_upto(R::Type(T::Number)), "ab12cd34"), "ab12");
+        assert_eq!(run1(Expr::get_from(R::Type(T::Number)), "ab12cd34"), "cd34");
+        assert_eq!(run1(Expr::get_from(R::Delimiter(b'.')), "abc"), "");
+        assert_eq!(run1(Expr::get_token(T::Word, -2), "ab cd ef"), "cd");
+        assert_eq!(run1(Expr::get_token(T::Word, 4), "ab cd ef"), "");
+    }
+
+    #[test]
+    fn ill_typed_arguments_fail_only_where_python_fails() {
+        let mut it = Interpreter::new();
+        let call = |op, args: &[Sym]| Expr::Call(Call::new(op, args));
+        // GetUpto with a non-delimiter character: AssertionError.
+        assert!(
+            it.run_expr(&call(Op::GetUpto, &[Sym::Char(b'a')]), "abc")
+                .is_err()
+        );
+        // GetFirst with a non-int index but no matches: returns "" without comparing.
+        assert_eq!(
+            it.run_expr(
+                &call(Op::GetFirst, &[Sym::Type(T::Word), Sym::Char(b'a')]),
+                "123"
+            )
+            .unwrap(),
+            ""
+        );
+        assert!(
+            it.run_expr(
+                &call(Op::GetFirst, &[Sym::Type(T::Word), Sym::Char(b'a')]),
+                "ab"
+            )
+            .is_err()
+        );
+        // ConstStr of "BOS"/"EOS" strings works; of an int fails at the join.
+        assert_eq!(
+            it.run_expr(&call(Op::ConstStr, &[Sym::Eos]), "x").unwrap(),
+            "EOS"
+        );
+        assert!(
+            it.run_expr(&call(Op::ConstStr, &[Sym::Int(3)]), "x")
+                .is_err()
+        );
+        // Replace with any two characters, not only delimiters.
+        assert_eq!(
+            it.run_expr(&call(Op::Replace, &[Sym::Char(b'a'), Sym::Bos]), "cab")
+                .unwrap(),
+            "cBOSb"
+        );
+        // Substitute with a non-string replacement fails only when something is replaced.
+        let sub = call(
+            Op::Substitute,
+            &[Sym::Type(T::Digit), Sym::Int(1), Sym::Int(4)],
+        );
+        assert_eq!(it.run_expr(&sub, "abc").unwrap(), "abc");
+        assert!(it.run_expr(&sub, "a1").is_err());
+        // ToCase with a non-Case, SubStr with a non-int.
+        assert!(
+            it.run_expr(&call(Op::ToCase, &[Sym::Type(T::Lower)]), "a")
+                .is_err()
+        );
+        assert!(
+            it.run_expr(&call(Op::SubStr, &[Sym::Int(1), Sym::Char(b'a')]), "a")
+                .is_err()
+        );
+        // Compose with a Substring outer op just runs.
+        let e = Expr::compose(Expr::get_token(T::Word, 1), Expr::to_case(C::Lower)).unwrap();
+        assert_eq!(it.run_expr(&e, "AB cd").unwrap(), "ab");
+        // Compose(SubStr(2, 1), ConstStr(5)): SubStr never touches its non-string input.
+        let e = Expr::Compose {
+            outer: Call::new(Op::SubStr, &[Sym::Int(2), Sym::Int(1)]),
+            inner: Call::new(Op::ConstStr, &[Sym::Int(5)]),
+        };
+        assert_eq!(it.run_expr(&e, "abc").unwrap(), "");
+        let e = Expr::Compose {
+            outer: Call::new(Op::Trim, &[]),
+            inner: Call::new(Op::ConstStr, &[Sym::Int(5)]),
+        };
+        assert!(it.run_expr(&e, "abc").is_err());
+    }
+
+    #[test]
+    fn inputs_outside_the_alphabet_are_invalid() {
+        let err = Interpreter::new()
+            .run_expr(&Expr::trim(), "caf\u{e9}")
+            .unwrap_err();
+        assert_eq!(err.kind(), crate::error::ErrorKind::Invalid);
+        assert!(
+            Interpreter::new()
+                .run_expr(&Expr::trim(), "tab\there")
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,25 @@
+//! ExeDec — execution decomposition for compositional generalization in neural program
+//! synthesis (Shi et al., ICLR 2024), in Rust.
+//!
+//! How the pieces meet:
+//!
+//! - [`dsl`] holds the two DSLs, RobustFill (string transformations) and DeepCoder
+//!   (integer-list programs), with exact interpreters, token tables and text forms.
+//! - [`domain`] is the one abstraction over them: search, training and evaluation are
+//!   written once against [`Domain`], which knows how to tokenize, parse, execute and
+//!   decompose a program into execution subgoals.
+//! - [`vocab`] and [`error`] are the shared vocabulary type and the typed errors: every
+//!   interpreter entry point returns a [`DslError`] instead of panicking.
+//! - [`task`] reads and writes the benchmark's JSON Lines tasks.
+
+pub mod domain;
+pub mod dsl;
+pub mod error;
+pub mod task;
+pub mod vocab;
+
+pub use domain::{Decomposition, Domain, Dsl, Spec, Task, decompose};
+pub use dsl::deepcoder::DeepCoder;
+pub use dsl::robustfill::RobustFill;
+pub use error::{DslError, ErrorKind};
+pub use vocab::{Token, Vocab};

@@ -51,9 +51,7 @@ impl std::str::FromStr for Dsl {
         match s.to_ascii_lowercase().as_str() {
             "robustfill" | "rf" => Ok(Dsl::RobustFill),
             "deepcoder" | "dc" => Ok(Dsl::DeepCoder),
-            _ => Err(format!(
-                "unknown DSL {s:?} (expected robustfill or deepcoder)"
-            )),
+            _ => Err(format!("unknown DSL {s:?} (expected robustfill or deepcoder)")),
         }
     }
 }
@@ -174,12 +172,7 @@ pub trait Domain: Send + Sync + 'static {
     /// The specification after executing `step`, whose outputs on the examples are
     /// `produced`, and whether the task is then solved. `None` when the step is inconsistent
     /// with the specification.
-    fn next_spec(
-        &self,
-        spec: &Spec<Self>,
-        step: &Self::Step,
-        produced: &[Self::Output],
-    ) -> Option<(Spec<Self>, bool)>;
+    fn next_spec(&self, spec: &Spec<Self>, step: &Self::Step, produced: &[Self::Output]) -> Option<(Spec<Self>, bool)>;
 
     /// Whether an output is empty (used for the "all parts empty" subgoal rule).
     fn is_empty_output(&self, output: &Self::Output) -> bool;
@@ -187,16 +180,8 @@ pub trait Domain: Send + Sync + 'static {
     // --- provided ---------------------------------------------------------------------
 
     /// Whether `program` reproduces every example of the task.
-    fn satisfies(
-        &self,
-        program: &Self::Program,
-        inputs: &[Self::Input],
-        outputs: &[Self::Output],
-    ) -> bool {
-        inputs
-            .iter()
-            .zip(outputs)
-            .all(|(i, o)| self.execute(program, i).as_ref() == Ok(o))
+    fn satisfies(&self, program: &Self::Program, inputs: &[Self::Input], outputs: &[Self::Output]) -> bool {
+        inputs.iter().zip(outputs).all(|(i, o)| self.execute(program, i).as_ref() == Ok(o))
     }
 
     /// Runs a step on every example.
@@ -208,27 +193,16 @@ pub trait Domain: Send + Sync + 'static {
 /// The execution decomposition of a program on a task: for each step, the specification it
 /// starts from, its subgoal and the step. Fails if the program does not execute step by step
 /// into the task's outputs.
-pub fn decompose<D: Domain>(
-    domain: &D,
-    program: &D::Program,
-    spec: Spec<D>,
-) -> Result<Vec<Decomposition<D>>> {
+pub fn decompose<D: Domain>(domain: &D, program: &D::Program, spec: Spec<D>) -> Result<Vec<Decomposition<D>>> {
     let steps = domain.steps(program);
     let mut out = Vec::with_capacity(steps.len());
     let mut spec = spec;
     for (k, step) in steps.into_iter().enumerate() {
         let subgoal = domain.run_step_all(&step, &spec.inputs)?;
-        let (next, _done) = domain.next_spec(&spec, &step, &subgoal).ok_or_else(|| {
-            DslError::run(format!(
-                "step {} is inconsistent with the specification",
-                k + 1
-            ))
-        })?;
-        out.push(Decomposition {
-            spec: std::mem::replace(&mut spec, next),
-            subgoal,
-            step,
-        });
+        let (next, _done) = domain
+            .next_spec(&spec, &step, &subgoal)
+            .ok_or_else(|| DslError::run(format!("step {} is inconsistent with the specification", k + 1)))?;
+        out.push(Decomposition { spec: std::mem::replace(&mut spec, next), subgoal, step });
     }
     Ok(out)
 }

@@ -34,26 +34,10 @@ impl TaskRecord {
                 self.outputs.len()
             )));
         }
-        let inputs = self
-            .inputs
-            .iter()
-            .map(|s| domain.parse_input(s))
-            .collect::<Result<Vec<_>>>()?;
-        let outputs = self
-            .outputs
-            .iter()
-            .map(|s| domain.parse_output(s))
-            .collect::<Result<Vec<_>>>()?;
-        let program = self
-            .program
-            .as_deref()
-            .map(|p| domain.parse_program(p))
-            .transpose()?;
-        Ok(Task {
-            inputs,
-            outputs,
-            program,
-        })
+        let inputs = self.inputs.iter().map(|s| domain.parse_input(s)).collect::<Result<Vec<_>>>()?;
+        let outputs = self.outputs.iter().map(|s| domain.parse_output(s)).collect::<Result<Vec<_>>>()?;
+        let program = self.program.as_deref().map(|p| domain.parse_program(p)).transpose()?;
+        Ok(Task { inputs, outputs, program })
     }
 
     /// The record of a task.
@@ -61,16 +45,8 @@ impl TaskRecord {
         Ok(TaskRecord {
             index,
             inputs: task.inputs.iter().map(|i| domain.format_input(i)).collect(),
-            outputs: task
-                .outputs
-                .iter()
-                .map(|o| domain.format_output(o))
-                .collect(),
-            program: task
-                .program
-                .as_ref()
-                .map(|p| domain.format_program(p))
-                .transpose()?,
+            outputs: task.outputs.iter().map(|o| domain.format_output(o)).collect(),
+            program: task.program.as_ref().map(|p| domain.format_program(p)).transpose()?,
         })
     }
 }
@@ -81,10 +57,7 @@ pub enum TaskFileError {
     #[error("reading tasks: {0}")]
     Io(#[from] std::io::Error),
     #[error("line {line}: {source}")]
-    Json {
-        line: usize,
-        source: serde_json::Error,
-    },
+    Json { line: usize, source: serde_json::Error },
     #[error("line {line}: {source}")]
     Dsl { line: usize, source: DslError },
 }
@@ -97,29 +70,16 @@ pub fn read_records(reader: impl BufRead) -> std::result::Result<Vec<TaskRecord>
         if line.trim().is_empty() {
             continue;
         }
-        out.push(
-            serde_json::from_str(&line).map_err(|source| TaskFileError::Json {
-                line: i + 1,
-                source,
-            })?,
-        );
+        out.push(serde_json::from_str(&line).map_err(|source| TaskFileError::Json { line: i + 1, source })?);
     }
     Ok(out)
 }
 
 /// Reads and parses tasks from JSON Lines.
-pub fn read_tasks<D: Domain>(
-    domain: &D,
-    reader: impl BufRead,
-) -> std::result::Result<Vec<Task<D>>, TaskFileError> {
+pub fn read_tasks<D: Domain>(domain: &D, reader: impl BufRead) -> std::result::Result<Vec<Task<D>>, TaskFileError> {
     read_records(reader)?
         .iter()
         .enumerate()
-        .map(|(i, r)| {
-            r.parse(domain).map_err(|source| TaskFileError::Dsl {
-                line: i + 1,
-                source,
-            })
-        })
+        .map(|(i, r)| r.parse(domain).map_err(|source| TaskFileError::Dsl { line: i + 1, source }))
         .collect()
 }

@@ -45,10 +45,7 @@ impl Vocab {
 
     /// The id of a name, if it is in the table (linear scan; for tests and tools, not hot paths).
     pub fn id(&self, name: &str) -> Option<Token> {
-        self.names
-            .iter()
-            .position(|n| n == name)
-            .map(|i| i as Token)
+        self.names.iter().position(|n| n == name).map(|i| i as Token)
     }
 
     /// All names in id order.
@@ -65,10 +62,7 @@ pub fn clean_prediction(ids: &[Token]) -> Vec<Token> {
         Some(last) => &ids[..last],
         None => &ids[..ids.len().saturating_sub(1)],
     };
-    body.iter()
-        .copied()
-        .filter(|&t| t != PAD && t != BOS && t != EOS)
-        .collect()
+    body.iter().copied().filter(|&t| t != PAD && t != BOS && t != EOS).collect()
 }
 
 #[cfg(test)]

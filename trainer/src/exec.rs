@@ -13,9 +13,7 @@ use serde_json::{Value as Json, json};
 
 pub fn run(dsl: Dsl, input: Option<&Path>, output: Option<&Path>) -> Result<()> {
     let reader: Box<dyn BufRead> = match input {
-        Some(p) => Box::new(BufReader::new(
-            File::open(p).with_context(|| format!("opening {}", p.display()))?,
-        )),
+        Some(p) => Box::new(BufReader::new(File::open(p).with_context(|| format!("opening {}", p.display()))?)),
         None => Box::new(BufReader::new(io::stdin().lock())),
     };
     let writer: Box<dyn Write> = match output {
@@ -56,11 +54,7 @@ pub fn exec_line<D: Domain>(domain: &D, line: &str) -> Json {
     let Some(inputs) = request.get("inputs").and_then(Json::as_array) else {
         return error_json("input", "expected an array field \"inputs\"");
     };
-    let Some(inputs) = inputs
-        .iter()
-        .map(Json::as_str)
-        .collect::<Option<Vec<&str>>>()
-    else {
+    let Some(inputs) = inputs.iter().map(Json::as_str).collect::<Option<Vec<&str>>>() else {
         return error_json("input", "every element of \"inputs\" must be a string");
     };
     let program = match domain.parse_program(program) {
@@ -69,9 +63,7 @@ pub fn exec_line<D: Domain>(domain: &D, line: &str) -> Json {
     };
     let mut outputs = Vec::with_capacity(inputs.len());
     for text in inputs {
-        let result = domain
-            .parse_input(text)
-            .and_then(|input| domain.execute(&program, &input));
+        let result = domain.parse_input(text).and_then(|input| domain.execute(&program, &input));
         match result {
             Ok(out) => outputs.push(Json::String(domain.format_output(&out))),
             Err(e) => return dsl_error(&e),
@@ -91,69 +83,24 @@ mod tests {
     #[test]
     fn each_stage_has_its_error_kind() {
         let rf = RobustFill;
-        assert_eq!(
-            exec_line(&rf, r#"{"program": "4 29|10", "inputs": [" a "]}"#),
-            json!({"outputs": ["ka"]})
-        );
-        assert_eq!(
-            kind(&exec_line(&rf, r#"{"program": "4", "inputs": ["a"]}"#)),
-            Some("decode")
-        );
-        assert_eq!(
-            kind(&exec_line(&rf, r#"{"program": "4 x", "inputs": ["a"]}"#)),
-            Some("parse")
-        );
-        assert_eq!(
-            kind(&exec_line(&rf, r#"{"program": "8 102", "inputs": ["a"]}"#)),
-            Some("run")
-        );
-        assert_eq!(
-            kind(&exec_line(
-                &rf,
-                r#"{"program": "10", "inputs": ["\u00e9"]}"#
-            )),
-            Some("invalid")
-        );
-        assert_eq!(
-            kind(&exec_line(&rf, r#"{"program": "10", "inputs": [1]}"#)),
-            Some("input")
-        );
+        assert_eq!(exec_line(&rf, r#"{"program": "4 29|10", "inputs": [" a "]}"#), json!({"outputs": ["ka"]}));
+        assert_eq!(kind(&exec_line(&rf, r#"{"program": "4", "inputs": ["a"]}"#)), Some("decode"));
+        assert_eq!(kind(&exec_line(&rf, r#"{"program": "4 x", "inputs": ["a"]}"#)), Some("parse"));
+        assert_eq!(kind(&exec_line(&rf, r#"{"program": "8 102", "inputs": ["a"]}"#)), Some("run"));
+        assert_eq!(kind(&exec_line(&rf, r#"{"program": "10", "inputs": ["\u00e9"]}"#)), Some("invalid"));
+        assert_eq!(kind(&exec_line(&rf, r#"{"program": "10", "inputs": [1]}"#)), Some("input"));
         assert_eq!(kind(&exec_line(&rf, "not json")), Some("input"));
         let dc = DeepCoder;
         let p = "x0 = INPUT | x1 = Head x0";
         assert_eq!(
-            exec_line(
-                &dc,
-                &json!({"program": p, "inputs": ["x0 = [ 3 4 ]"]}).to_string()
-            ),
+            exec_line(&dc, &json!({"program": p, "inputs": ["x0 = [ 3 4 ]"]}).to_string()),
             json!({"outputs": ["3"]})
         );
+        assert_eq!(kind(&exec_line(&dc, &json!({"program": p, "inputs": ["x0 = [ ]"]}).to_string())), Some("invalid"));
+        assert_eq!(kind(&exec_line(&dc, &json!({"program": p, "inputs": ["x0 = 3"]}).to_string())), Some("run"));
+        assert_eq!(kind(&exec_line(&dc, &json!({"program": "x0 = Head", "inputs": []}).to_string())), Some("parse"));
         assert_eq!(
-            kind(&exec_line(
-                &dc,
-                &json!({"program": p, "inputs": ["x0 = [ ]"]}).to_string()
-            )),
-            Some("invalid")
-        );
-        assert_eq!(
-            kind(&exec_line(
-                &dc,
-                &json!({"program": p, "inputs": ["x0 = 3"]}).to_string()
-            )),
-            Some("run")
-        );
-        assert_eq!(
-            kind(&exec_line(
-                &dc,
-                &json!({"program": "x0 = Head", "inputs": []}).to_string()
-            )),
-            Some("parse")
-        );
-        assert_eq!(
-            kind(&exec_line(
-                &dc,
-                &json!({"program": p, "inputs": ["x0 = [ 60 ]"]}).to_string()
-            )),
+            kind(&exec_line(&dc, &json!({"program": p, "inputs": ["x0 = [ 60 ]"]}).to_string())),
             Some("invalid")
         );
     }

@@ -12,11 +12,7 @@ use clap::{Parser, Subcommand};
 use exedec_core::Dsl;
 
 #[derive(Parser)]
-#[command(
-    name = "exedec",
-    version,
-    about = "ExeDec program synthesis: data, training, evaluation and synthesis"
-)]
+#[command(name = "exedec", version, about = "ExeDec program synthesis: data, training, evaluation and synthesis")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

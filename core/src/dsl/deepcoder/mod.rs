@@ -135,8 +135,7 @@ impl Domain for DeepCoder {
     }
 
     fn execute(&self, program: &Program, input: &State) -> Result<Value> {
-        let values: smallvec::SmallVec<[Value; MAX_NUM_VARIABLES]> =
-            input.values().cloned().collect();
+        let values: smallvec::SmallVec<[Value; MAX_NUM_VARIABLES]> = input.values().cloned().collect();
         program.run(&values)
     }
 
@@ -148,12 +147,7 @@ impl Domain for DeepCoder {
         subgoal.len() == spec.outputs.len()
     }
 
-    fn next_spec(
-        &self,
-        spec: &Spec<Self>,
-        step: &Statement,
-        produced: &[Value],
-    ) -> Option<(Spec<Self>, bool)> {
+    fn next_spec(&self, spec: &Spec<Self>, step: &Statement, produced: &[Value]) -> Option<(Spec<Self>, bool)> {
         if produced.len() != spec.inputs.len() {
             return None;
         }
@@ -178,7 +172,9 @@ mod tests {
     #[test]
     fn decomposition_adds_variables_to_the_state() {
         let d = DeepCoder;
-        let p = d.parse_program("x0 = INPUT | x1 = INPUT | x2 = Scanl1 (-) x0 | x3 = Map (*(-1)) x2 | x4 = Filter (>0) x3").unwrap();
+        let p = d
+            .parse_program("x0 = INPUT | x1 = INPUT | x2 = Scanl1 (-) x0 | x3 = Map (*(-1)) x2 | x4 = Filter (>0) x3")
+            .unwrap();
         let inputs = vec![d.parse_input("x0 = [ 1 0 6 9 1 ] | x1 = [ 9 ]").unwrap()];
         let outputs = vec![d.parse_output("[ 5 14 15 ]").unwrap()];
         let steps = decompose(&d, &p, Spec::new(inputs, outputs)).unwrap();
@@ -191,9 +187,6 @@ mod tests {
         let mut ids = Vec::new();
         d.encode_step(&steps[0].step, &mut ids).unwrap();
         assert_eq!(ids, [22, 38, 42]);
-        assert_eq!(
-            next_variable(&steps[2].spec.inputs[0]).unwrap(),
-            Var::new(4)
-        );
+        assert_eq!(next_variable(&steps[2].spec.inputs[0]).unwrap(), Var::new(4));
     }
 }

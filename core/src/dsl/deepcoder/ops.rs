@@ -124,8 +124,9 @@ impl Lambda {
     pub fn signature(self) -> Type {
         use Lambda::*;
         match self {
-            PlusOne | MinusOne | TimesTwo | DivTwo | Negate | Square | TimesThree | DivThree
-            | TimesFour | DivFour => Type::IntToInt,
+            PlusOne | MinusOne | TimesTwo | DivTwo | Negate | Square | TimesThree | DivThree | TimesFour | DivFour => {
+                Type::IntToInt
+            }
             IsPositive | IsNegative | IsEven | IsOdd => Type::IntToBool,
             Add | Subtract | Multiply | Min | Max => Type::IntIntToInt,
         }
@@ -176,19 +177,14 @@ impl Op {
     }
 
     pub fn is_higher_order(self) -> bool {
-        matches!(
-            self,
-            Op::Map | Op::Filter | Op::Count | Op::ZipWith | Op::Scanl1
-        )
+        matches!(self, Op::Map | Op::Filter | Op::Count | Op::ZipWith | Op::Scanl1)
     }
 
     /// The declared argument types (what the samplers enumerate).
     pub fn arg_types(self) -> &'static [Type] {
         use Type::*;
         match self {
-            Op::Head | Op::Last | Op::Minimum | Op::Maximum | Op::Reverse | Op::Sort | Op::Sum => {
-                &[List]
-            }
+            Op::Head | Op::Last | Op::Minimum | Op::Maximum | Op::Reverse | Op::Sort | Op::Sum => &[List],
             Op::Take | Op::Drop | Op::Access => &[Int, List],
             Op::Map => &[IntToInt, List],
             Op::Filter | Op::Count => &[IntToBool, List],
@@ -200,9 +196,7 @@ impl Op {
     /// The declared result type.
     pub fn output_type(self) -> Type {
         match self {
-            Op::Head | Op::Last | Op::Access | Op::Minimum | Op::Maximum | Op::Sum | Op::Count => {
-                Type::Int
-            }
+            Op::Head | Op::Last | Op::Access | Op::Minimum | Op::Maximum | Op::Sum | Op::Count => Type::Int,
             _ => Type::List,
         }
     }
@@ -217,13 +211,11 @@ fn none(op: Op, what: &'static str) -> DslError {
 }
 
 fn list_arg(op: Op, v: &Value) -> Result<&[i8]> {
-    v.as_list()
-        .ok_or_else(|| type_error(op, "expected a list, got an int"))
+    v.as_list().ok_or_else(|| type_error(op, "expected a list, got an int"))
 }
 
 fn int_arg(op: Op, v: &Value) -> Result<i64> {
-    v.as_int()
-        .ok_or_else(|| type_error(op, "expected an int, got a list"))
+    v.as_int().ok_or_else(|| type_error(op, "expected an int, got a list"))
 }
 
 fn lambda_arg(op: Op, f: Option<Lambda>) -> Result<Lambda> {
@@ -261,23 +253,15 @@ pub fn apply(op: Op, lambda: Option<Lambda>, args: &[&Value]) -> Result<Value> {
     match op {
         Op::Head | Op::Last => {
             let xs = list_arg(op, args[0])?;
-            let x = if op == Op::Head {
-                xs.first()
-            } else {
-                xs.last()
-            };
-            x.map(|&x| Value::Int(x))
-                .ok_or_else(|| none(op, "of an empty list"))
+            let x = if op == Op::Head { xs.first() } else { xs.last() };
+            x.map(|&x| Value::Int(x)).ok_or_else(|| none(op, "of an empty list"))
         }
         Op::Take | Op::Drop => {
             // `xs[:n]` / `xs[n:]`: the subscript of the list is evaluated first.
             let xs = list_arg(op, args[1])?;
             let n = int_arg(op, args[0])?;
-            let (a, b) = if op == Op::Take {
-                py_bounds(xs.len(), None, Some(n))
-            } else {
-                py_bounds(xs.len(), Some(n), None)
-            };
+            let (a, b) =
+                if op == Op::Take { py_bounds(xs.len(), None, Some(n)) } else { py_bounds(xs.len(), Some(n), None) };
             Ok(Value::List(IntList::from_slice(&xs[a..b])))
         }
         Op::Access => {
@@ -291,13 +275,8 @@ pub fn apply(op: Op, lambda: Option<Lambda>, args: &[&Value]) -> Result<Value> {
         }
         Op::Minimum | Op::Maximum => {
             let xs = list_arg(op, args[0])?;
-            let x = if op == Op::Minimum {
-                xs.iter().min()
-            } else {
-                xs.iter().max()
-            };
-            x.map(|&x| Value::Int(x))
-                .ok_or_else(|| none(op, "of an empty list"))
+            let x = if op == Op::Minimum { xs.iter().min() } else { xs.iter().max() };
+            x.map(|&x| Value::Int(x)).ok_or_else(|| none(op, "of an empty list"))
         }
         Op::Reverse => {
             let xs = list_arg(op, args[0])?;
@@ -333,19 +312,12 @@ pub fn apply(op: Op, lambda: Option<Lambda>, args: &[&Value]) -> Result<Value> {
             let xs = list_arg(op, args[0])?;
             let mut out = IntList::new();
             for &x in xs {
-                let keep = f
-                    .call1(i64::from(x))
-                    .ok_or_else(|| type_error(op, "lambda takes two arguments"))?
-                    .truthy();
+                let keep = f.call1(i64::from(x)).ok_or_else(|| type_error(op, "lambda takes two arguments"))?.truthy();
                 if keep {
                     out.push(x);
                 }
             }
-            if op == Op::Filter {
-                Ok(Value::List(out))
-            } else {
-                Value::int(out.len() as i64)
-            }
+            if op == Op::Filter { Ok(Value::List(out)) } else { Value::int(out.len() as i64) }
         }
         Op::ZipWith => {
             let f = lambda_arg(op, lambda)?;
@@ -353,9 +325,8 @@ pub fn apply(op: Op, lambda: Option<Lambda>, args: &[&Value]) -> Result<Value> {
             let ys = list_arg(op, args[1])?;
             let mut out = Vec::with_capacity(xs.len().min(ys.len()));
             for (&x, &y) in xs.iter().zip(ys) {
-                let z = f
-                    .call2(i64::from(x), i64::from(y))
-                    .ok_or_else(|| type_error(op, "lambda takes one argument"))?;
+                let z =
+                    f.call2(i64::from(x), i64::from(y)).ok_or_else(|| type_error(op, "lambda takes one argument"))?;
                 out.push(z.ok_or_else(|| out_of_range("an overflowing value"))?);
             }
             list_result(out)
@@ -416,10 +387,7 @@ mod tests {
         assert_eq!(ok(Op::Drop, None, &[&i(-2), &l(&[1, 2, 3])]), l(&[2, 3]));
         assert_eq!(ok(Op::Drop, None, &[&i(5), &l(&[1, 2, 3])]), l(&[]));
         assert_eq!(ok(Op::Access, None, &[&i(1), &l(&[1, 2, 3])]), i(2));
-        assert_eq!(
-            err(Op::Access, None, &[&i(-1), &l(&[1, 2, 3])]),
-            ErrorKind::Invalid
-        );
+        assert_eq!(err(Op::Access, None, &[&i(-1), &l(&[1, 2, 3])]), ErrorKind::Invalid);
         assert_eq!(ok(Op::Minimum, None, &[&l(&[3, -4, 5])]), i(-4));
         assert_eq!(ok(Op::Maximum, None, &[&l(&[3, -4, 5])]), i(5));
         assert_eq!(ok(Op::Reverse, None, &[&l(&[1, 2])]), l(&[2, 1]));
@@ -436,76 +404,33 @@ mod tests {
         assert_eq!(Lambda::DivThree.call1(-1), Some(LambdaOut::Int(-1)));
         assert_eq!(Lambda::IsOdd.call1(-3), Some(LambdaOut::Bool(true)));
         assert_eq!(Lambda::IsEven.call1(-4), Some(LambdaOut::Bool(true)));
-        assert_eq!(
-            ok(Op::Map, Some(Lambda::DivFour), &[&l(&[-5, 7])]),
-            l(&[-2, 1])
-        );
+        assert_eq!(ok(Op::Map, Some(Lambda::DivFour), &[&l(&[-5, 7])]), l(&[-2, 1]));
     }
 
     #[test]
     fn higher_order_dynamic_typing() {
         // Lambdas are only type-checked when called.
         assert_eq!(ok(Op::Map, Some(Lambda::Add), &[&l(&[])]), l(&[]));
-        assert_eq!(
-            ok(Op::Scanl1, Some(Lambda::IsPositive), &[&l(&[4])]),
-            l(&[4])
-        );
-        assert_eq!(
-            ok(Op::ZipWith, Some(Lambda::PlusOne), &[&l(&[]), &l(&[1])]),
-            l(&[])
-        );
-        assert_eq!(
-            err(Op::Scanl1, Some(Lambda::IsPositive), &[&l(&[4, 5])]),
-            ErrorKind::Run
-        );
+        assert_eq!(ok(Op::Scanl1, Some(Lambda::IsPositive), &[&l(&[4])]), l(&[4]));
+        assert_eq!(ok(Op::ZipWith, Some(Lambda::PlusOne), &[&l(&[]), &l(&[1])]), l(&[]));
+        assert_eq!(err(Op::Scanl1, Some(Lambda::IsPositive), &[&l(&[4, 5])]), ErrorKind::Run);
         assert_eq!(err(Op::Map, Some(Lambda::Add), &[&l(&[1])]), ErrorKind::Run);
         // Booleans are not ints.
-        assert_eq!(
-            err(Op::Map, Some(Lambda::IsPositive), &[&l(&[1])]),
-            ErrorKind::Invalid
-        );
+        assert_eq!(err(Op::Map, Some(Lambda::IsPositive), &[&l(&[1])]), ErrorKind::Invalid);
         // Truthiness in Filter and Count.
-        assert_eq!(
-            ok(Op::Filter, Some(Lambda::PlusOne), &[&l(&[1, -1, 0])]),
-            l(&[1, 0])
-        );
-        assert_eq!(
-            ok(Op::Count, Some(Lambda::TimesTwo), &[&l(&[1, -1, 0])]),
-            i(2)
-        );
-        assert_eq!(
-            ok(
-                Op::ZipWith,
-                Some(Lambda::Subtract),
-                &[&l(&[5, 6, 7]), &l(&[1, 2])]
-            ),
-            l(&[4, 4])
-        );
-        assert_eq!(
-            ok(Op::Scanl1, Some(Lambda::Subtract), &[&l(&[1, 0, 6])]),
-            l(&[1, 1, -5])
-        );
-        assert_eq!(
-            err(Op::Scanl1, Some(Lambda::Multiply), &[&l(&[50, 50])]),
-            ErrorKind::Invalid
-        );
-        assert_eq!(
-            err(Op::ZipWith, Some(Lambda::Add), &[&l(&[]), &i(3)]),
-            ErrorKind::Run
-        );
+        assert_eq!(ok(Op::Filter, Some(Lambda::PlusOne), &[&l(&[1, -1, 0])]), l(&[1, 0]));
+        assert_eq!(ok(Op::Count, Some(Lambda::TimesTwo), &[&l(&[1, -1, 0])]), i(2));
+        assert_eq!(ok(Op::ZipWith, Some(Lambda::Subtract), &[&l(&[5, 6, 7]), &l(&[1, 2])]), l(&[4, 4]));
+        assert_eq!(ok(Op::Scanl1, Some(Lambda::Subtract), &[&l(&[1, 0, 6])]), l(&[1, 1, -5]));
+        assert_eq!(err(Op::Scanl1, Some(Lambda::Multiply), &[&l(&[50, 50])]), ErrorKind::Invalid);
+        assert_eq!(err(Op::ZipWith, Some(Lambda::Add), &[&l(&[]), &i(3)]), ErrorKind::Run);
         assert_eq!(ok(Op::Scanl1, Some(Lambda::Max), &[&l(&[])]), l(&[]));
     }
 
     #[test]
     fn scanl1_overflow_on_long_lists_is_invalid_not_a_panic() {
         let xs = Value::List(std::iter::repeat_n(50i8, 40).collect());
-        assert_eq!(
-            err(Op::Scanl1, Some(Lambda::Multiply), &[&xs]),
-            ErrorKind::Invalid
-        );
-        assert_eq!(
-            err(Op::Scanl1, Some(Lambda::Add), &[&xs]),
-            ErrorKind::Invalid
-        );
+        assert_eq!(err(Op::Scanl1, Some(Lambda::Multiply), &[&xs]), ErrorKind::Invalid);
+        assert_eq!(err(Op::Scanl1, Some(Lambda::Add), &[&xs]), ErrorKind::Invalid);
     }
 }

@@ -28,10 +28,7 @@ impl Var {
     /// The canonical variable `x{index}`.
     pub fn new(index: usize) -> Var {
         debug_assert!(index < MAX_NUM_VARIABLES);
-        Var {
-            index: index.min(MAX_NUM_VARIABLES - 1) as u8,
-            zeros: 0,
-        }
+        Var { index: index.min(MAX_NUM_VARIABLES - 1) as u8, zeros: 0 }
     }
 
     pub fn index(self) -> usize {
@@ -54,13 +51,10 @@ impl Var {
             0 => (0, digits.len() - 1),
             1 => (trimmed.as_bytes()[0] - b'0', digits.len() - 1),
             _ => {
-                return Err(DslError::parse(format!(
-                    "variable token {token:?} has an out-of-bounds index"
-                )));
+                return Err(DslError::parse(format!("variable token {token:?} has an out-of-bounds index")));
             }
         };
-        let zeros = u8::try_from(zeros)
-            .map_err(|_| DslError::parse(format!("invalid variable token {token:?}")))?;
+        let zeros = u8::try_from(zeros).map_err(|_| DslError::parse(format!("invalid variable token {token:?}")))?;
         Ok(Var { index, zeros })
     }
 }
@@ -88,21 +82,13 @@ pub struct Statement {
 
 impl Statement {
     pub fn new(lhs: Var, op: Op, lambda: Option<Lambda>, args: &[Var]) -> Statement {
-        Statement {
-            lhs,
-            op,
-            lambda,
-            args: SmallVec::from_slice(args),
-        }
+        Statement { lhs, op, lambda, args: SmallVec::from_slice(args) }
     }
 
     /// Parses a statement from its tokens (`Statement.from_tokens` with the name check on).
     pub fn from_tokens(tokens: &[&str]) -> Result<Statement> {
         if tokens.len() < 4 {
-            return Err(DslError::parse(format!(
-                "too few tokens in statement {:?}",
-                tokens.join(" ")
-            )));
+            return Err(DslError::parse(format!("too few tokens in statement {:?}", tokens.join(" "))));
         }
         let lhs = Var::parse(tokens[0])?;
         Self::rhs_from_tokens(lhs, tokens[0], &tokens[1..])
@@ -111,15 +97,10 @@ impl Statement {
     /// Parses `= Op args...` for a known left-hand side.
     fn rhs_from_tokens(lhs: Var, lhs_token: &str, tokens: &[&str]) -> Result<Statement> {
         if tokens.first() != Some(&"=") {
-            return Err(DslError::parse(
-                "the second token of a statement must be '='",
-            ));
+            return Err(DslError::parse("the second token of a statement must be '='"));
         }
-        let op_token = tokens
-            .get(1)
-            .ok_or_else(|| DslError::parse("missing operation"))?;
-        let op = Op::from_token(op_token)
-            .ok_or_else(|| DslError::parse(format!("unknown operation {op_token:?}")))?;
+        let op_token = tokens.get(1).ok_or_else(|| DslError::parse("missing operation"))?;
+        let op = Op::from_token(op_token).ok_or_else(|| DslError::parse(format!("unknown operation {op_token:?}")))?;
         let mut lambda = None;
         let mut args = SmallVec::new();
         for (i, &tok) in tokens[2..].iter().enumerate() {
@@ -133,32 +114,18 @@ impl Statement {
                 lambda = Some(l);
             } else {
                 if op.is_higher_order() && i == 0 {
-                    return Err(DslError::parse(format!(
-                        "{} expects a lambda as its first argument",
-                        op.token()
-                    )));
+                    return Err(DslError::parse(format!("{} expects a lambda as its first argument", op.token())));
                 }
                 if tok == lhs_token {
-                    return Err(DslError::parse(format!(
-                        "cannot use the assigned variable {tok} as an argument"
-                    )));
+                    return Err(DslError::parse(format!("cannot use the assigned variable {tok} as an argument")));
                 }
                 args.push(Var::parse(tok)?);
             }
         }
         if args.len() + usize::from(lambda.is_some()) != op.arity() {
-            return Err(DslError::parse(format!(
-                "{} takes {} arguments",
-                op.token(),
-                op.arity()
-            )));
+            return Err(DslError::parse(format!("{} takes {} arguments", op.token(), op.arity())));
         }
-        Ok(Statement {
-            lhs,
-            op,
-            lambda,
-            args,
-        })
+        Ok(Statement { lhs, op, lambda, args })
     }
 
     /// Parses the right-hand side `Op args...` of a statement whose variable is `lhs`.
@@ -181,18 +148,11 @@ impl Statement {
     /// the operation. The result is not added to the state.
     pub fn run(&self, state: &State) -> Result<Value> {
         if state.get(self.lhs).is_some() {
-            return Err(DslError::run(format!(
-                "variable {} already exists",
-                self.lhs
-            )));
+            return Err(DslError::run(format!("variable {} already exists", self.lhs)));
         }
         let mut vals: SmallVec<[&Value; 2]> = SmallVec::new();
         for &a in &self.args {
-            vals.push(
-                state
-                    .get(a)
-                    .ok_or_else(|| DslError::run(format!("unknown variable {a}")))?,
-            );
+            vals.push(state.get(a).ok_or_else(|| DslError::run(format!("unknown variable {a}")))?);
         }
         ops::apply(self.op, self.lambda, &vals)
     }
@@ -227,11 +187,7 @@ impl Program {
     /// Builds a program; a variable defined twice is a `Run` error, as in the official
     /// constructor.
     pub fn new(inputs: Vec<Var>, statements: Vec<Statement>) -> Result<Program> {
-        let all: Vec<Var> = inputs
-            .iter()
-            .copied()
-            .chain(statements.iter().map(|s| s.lhs))
-            .collect();
+        let all: Vec<Var> = inputs.iter().copied().chain(statements.iter().map(|s| s.lhs)).collect();
         for (i, v) in all.iter().enumerate() {
             if all[..i].contains(v) {
                 return Err(DslError::run(format!("variable {v} is defined twice")));
@@ -242,17 +198,10 @@ impl Program {
             .enumerate()
             .map(|(k, s)| {
                 let defined = &all[..inputs.len() + k];
-                s.args
-                    .iter()
-                    .map(|a| defined.iter().position(|v| v == a).map(|p| p as u8))
-                    .collect()
+                s.args.iter().map(|a| defined.iter().position(|v| v == a).map(|p| p as u8)).collect()
             })
             .collect();
-        Ok(Program {
-            inputs,
-            statements,
-            slots,
-        })
+        Ok(Program { inputs, statements, slots })
     }
 
     pub fn inputs(&self) -> &[Var] {
@@ -307,10 +256,7 @@ impl Program {
                     }
                     let v = Var::parse(line[0])?;
                     if line.len() != 3 || line[1] != "=" {
-                        return Err(DslError::parse(format!(
-                            "malformed INPUT line {:?}",
-                            line.join(" ")
-                        )));
+                        return Err(DslError::parse(format!("malformed INPUT line {:?}", line.join(" "))));
                     }
                     inputs.push(v);
                 }
@@ -368,8 +314,7 @@ impl Program {
             on_step(&v);
             vals.push(v);
         }
-        vals.pop()
-            .ok_or_else(|| DslError::run("program has no variables"))
+        vals.pop().ok_or_else(|| DslError::run("program has no variables"))
     }
 
     /// The program with one more statement, or a `Run` error if its variable is taken.
@@ -411,13 +356,7 @@ pub struct State {
 impl State {
     /// A state with canonical names `x0, x1, ...` for the given values.
     pub fn from_values(values: impl IntoIterator<Item = Value>) -> State {
-        State {
-            entries: values
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (Var::new(i), v))
-                .collect(),
-        }
+        State { entries: values.into_iter().enumerate().map(|(i, v)| (Var::new(i), v)).collect() }
     }
 
     pub fn get(&self, var: Var) -> Option<&Value> {
@@ -453,9 +392,7 @@ impl State {
             let line = line.trim();
             let mut parts = line.split('=');
             let (Some(lhs), Some(rhs), None) = (parts.next(), parts.next(), parts.next()) else {
-                return Err(DslError::parse(format!(
-                    "expected exactly one '=' in {line:?}"
-                )));
+                return Err(DslError::parse(format!("expected exactly one '=' in {line:?}")));
             };
             let var = Var::parse(lhs.trim())?;
             if state.get(var).is_some() {
@@ -494,12 +431,7 @@ mod tests {
     #[test]
     fn spec_example_runs() {
         let p = "x0 = INPUT | x1 = INPUT | x2 = Scanl1 (-) x0 | x3 = Map (*(-1)) x2 | x4 = Filter (>0) x3";
-        assert_eq!(
-            run(p, "x0 = [ 1 0 6 9 1 ] | x1 = [ 9 ]")
-                .unwrap()
-                .to_string(),
-            "[ 5 14 15 ]"
-        );
+        assert_eq!(run(p, "x0 = [ 1 0 6 9 1 ] | x1 = [ 9 ]").unwrap().to_string(), "[ 5 14 15 ]");
         assert_eq!(run(p, "x0 = [ ] | x1 = [ 0 ]").unwrap().to_string(), "[ ]");
         assert_eq!(Program::parse(p).unwrap().to_string(), p);
     }
@@ -513,19 +445,13 @@ mod tests {
         assert_eq!(kind("x0 = INPUT | x1 = Take x0"), ErrorKind::Parse); // arity
         assert_eq!(kind("x0 = INPUT | x1 = Foo x0"), ErrorKind::Parse);
         assert_eq!(kind("x0 = INPUT | x1 = Head x10"), ErrorKind::Parse);
-        assert_eq!(
-            kind("x0 = INPUT | x1 = Head x0 | x2 = INPUT"),
-            ErrorKind::Parse
-        );
+        assert_eq!(kind("x0 = INPUT | x1 = Head x0 | x2 = INPUT"), ErrorKind::Parse);
         assert_eq!(kind("x0 = INPUT | | x1 = Head x0"), ErrorKind::Parse);
         assert_eq!(kind("x0  = INPUT"), ErrorKind::Parse);
         assert_eq!(kind(""), ErrorKind::Parse);
         // Duplicate variables fail when the program is built.
         assert_eq!(kind("x0 = INPUT | x0 = Head x0"), ErrorKind::Parse);
-        assert_eq!(
-            kind("x0 = INPUT | x1 = Head x0 | x1 = Last x0"),
-            ErrorKind::Run
-        );
+        assert_eq!(kind("x0 = INPUT | x1 = Head x0 | x1 = Last x0"), ErrorKind::Run);
         // A trailing separator is accepted, as in the official parser.
         assert!(Program::parse("x0 = INPUT | x1 = Head x0 |").is_ok());
     }
@@ -534,28 +460,13 @@ mod tests {
     fn run_errors() {
         let k = |p: &str, s: &str| run(p, s).unwrap_err().kind();
         assert_eq!(k("x0 = INPUT | x1 = Head x2", "x0 = [ 1 ]"), ErrorKind::Run);
-        assert_eq!(
-            k("x0 = INPUT | x1 = Head x0", "x0 = [ ]"),
-            ErrorKind::Invalid
-        );
-        assert_eq!(
-            k("x0 = INPUT | x1 = INPUT | x2 = Head x0", "x0 = [ 1 ]"),
-            ErrorKind::Run
-        );
+        assert_eq!(k("x0 = INPUT | x1 = Head x0", "x0 = [ ]"), ErrorKind::Invalid);
+        assert_eq!(k("x0 = INPUT | x1 = INPUT | x2 = Head x0", "x0 = [ 1 ]"), ErrorKind::Run);
         assert_eq!(k("x0 = INPUT | x1 = Head x0", "x0 = 3"), ErrorKind::Run);
         // Variables are looked up by name and may be used out of order.
-        assert_eq!(
-            run("x3 = INPUT | x7 = Sum x3", "x0 = [ 1 2 ]").unwrap(),
-            Value::Int(3)
-        );
-        assert_eq!(
-            run("x0 = INPUT", "x0 = [ 1 2 ]").unwrap().to_string(),
-            "[ 1 2 ]"
-        );
-        assert_eq!(
-            run("x01 = INPUT | x1 = Sum x01", "x0 = [ 1 2 ]").unwrap(),
-            Value::Int(3)
-        );
+        assert_eq!(run("x3 = INPUT | x7 = Sum x3", "x0 = [ 1 2 ]").unwrap(), Value::Int(3));
+        assert_eq!(run("x0 = INPUT", "x0 = [ 1 2 ]").unwrap().to_string(), "[ 1 2 ]");
+        assert_eq!(run("x01 = INPUT | x1 = Sum x01", "x0 = [ 1 2 ]").unwrap(), Value::Int(3));
     }
 
     #[test]
@@ -563,18 +474,9 @@ mod tests {
         let s = State::parse("x0 = [ 1 0 6 ] | x1 = 9 | x2 = [ ]").unwrap();
         assert_eq!(s.len(), 3);
         assert_eq!(s.to_string(), "x0 = [ 1 0 6 ] | x1 = 9 | x2 = [ ]");
-        assert_eq!(
-            State::parse("x0 = [ 51 ]").unwrap_err().kind(),
-            ErrorKind::Invalid
-        );
-        assert_eq!(
-            State::parse("x0 = [ 1 ] | x0 = 2").unwrap_err().kind(),
-            ErrorKind::Parse
-        );
-        assert_eq!(
-            State::parse("x0 [ 1 ]").unwrap_err().kind(),
-            ErrorKind::Parse
-        );
+        assert_eq!(State::parse("x0 = [ 51 ]").unwrap_err().kind(), ErrorKind::Invalid);
+        assert_eq!(State::parse("x0 = [ 1 ] | x0 = 2").unwrap_err().kind(), ErrorKind::Parse);
+        assert_eq!(State::parse("x0 [ 1 ]").unwrap_err().kind(), ErrorKind::Parse);
         assert_eq!(State::parse("y0 = 1").unwrap_err().kind(), ErrorKind::Parse);
     }
 }

@@ -25,10 +25,8 @@ const INT_BASE: Token = 52;
 fn names() -> &'static [String] {
     static NAMES: OnceLock<Vec<String>> = OnceLock::new();
     NAMES.get_or_init(|| {
-        let mut t: Vec<String> = ["", "<BOS>", "<EOS>", "|", "=", "INPUT", "[", "]"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut t: Vec<String> =
+            ["", "<BOS>", "<EOS>", "|", "=", "INPUT", "[", "]"].iter().map(|s| s.to_string()).collect();
         t.extend(Op::ALL.iter().map(|o| o.token().to_string()));
         t.extend(Lambda::ALL.iter().map(|l| l.token().to_string()));
         t.extend((0..10).map(|i| format!("x{i}")));
@@ -62,10 +60,7 @@ pub fn token_id(token: &str) -> Option<Token> {
                 OP_BASE + op as Token
             } else if let Some(l) = Lambda::from_token(token) {
                 LAMBDA_BASE + l as Token
-            } else if let Some(v) = Var::parse(token)
-                .ok()
-                .filter(|v| v.is_canonical() && token.len() == 2)
-            {
+            } else if let Some(v) = Var::parse(token).ok().filter(|v| v.is_canonical() && token.len() == 2) {
                 VAR_BASE + v.index() as Token
             } else {
                 let k: i64 = token.parse().ok()?;
@@ -130,11 +125,7 @@ pub fn encode_rhs(s: &Statement, out: &mut Vec<Token>) -> Result<()> {
 /// Token ids of a whole program, without EOS.
 pub fn encode_program(p: &Program, out: &mut Vec<Token>) -> Result<()> {
     for t in p.tokens() {
-        out.push(
-            token_id(&t).ok_or_else(|| {
-                DslError::invalid(format!("token {t:?} is not in the vocabulary"))
-            })?,
-        );
+        out.push(token_id(&t).ok_or_else(|| DslError::invalid(format!("token {t:?} is not in the vocabulary")))?);
     }
     Ok(())
 }
@@ -142,9 +133,7 @@ pub fn encode_program(p: &Program, out: &mut Vec<Token>) -> Result<()> {
 fn names_of(ids: &[Token]) -> Result<Vec<&'static str>> {
     ids.iter()
         .map(|&id| {
-            token_name(id).ok_or_else(|| {
-                DslError::decode(format!("token id {id} is not in the DeepCoder vocabulary"))
-            })
+            token_name(id).ok_or_else(|| DslError::decode(format!("token id {id} is not in the DeepCoder vocabulary")))
         })
         .collect()
 }
@@ -169,26 +158,14 @@ pub fn decode_rhs(lhs: Var, ids: &[Token]) -> Result<Statement> {
 /// Decodes a value (padding is skipped): an int token, or `[` int tokens `]`.
 pub fn decode_value(ids: &[Token]) -> Result<Value> {
     let ids: Vec<Token> = ids.iter().copied().filter(|&t| t != 0).collect();
-    let as_int = |t: Token| {
-        (INT_BASE..INT_BASE + 101)
-            .contains(&t)
-            .then(|| (i64::from(t - INT_BASE) + MIN_INT) as i8)
-    };
+    let as_int = |t: Token| (INT_BASE..INT_BASE + 101).contains(&t).then(|| (i64::from(t - INT_BASE) + MIN_INT) as i8);
     match ids.as_slice() {
         [t] => as_int(*t).map(Value::Int),
-        [OPEN, inner @ .., CLOSE] => inner
-            .iter()
-            .map(|&t| as_int(t))
-            .collect::<Option<IntList>>()
-            .map(Value::List),
+        [OPEN, inner @ .., CLOSE] => inner.iter().map(|&t| as_int(t)).collect::<Option<IntList>>().map(Value::List),
         _ => None,
     }
     .ok_or_else(|| {
-        let text = ids
-            .iter()
-            .filter_map(|&t| token_name(t))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let text = ids.iter().filter_map(|&t| token_name(t)).collect::<Vec<_>>().join(" ");
         DslError::parse(format!("{text:?} is not a DeepCoder value"))
     })
 }
@@ -237,9 +214,6 @@ mod tests {
         assert!(decode_value(&[OPEN, 52]).is_err());
         assert!(decode_value(&[]).is_err());
         assert!(decode_value(&[42]).is_err());
-        assert_eq!(
-            decode_value(&[0, OPEN, CLOSE, 0]).unwrap(),
-            Value::List(IntList::new())
-        );
+        assert_eq!(decode_value(&[0, OPEN, CLOSE, 0]).unwrap(), Value::List(IntList::new()));
     }
 }

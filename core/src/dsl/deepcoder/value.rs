@@ -34,11 +34,7 @@ pub fn in_range(x: i64) -> bool {
 impl Value {
     /// An int value, checked against the range.
     pub fn int(x: i64) -> Result<Value> {
-        if in_range(x) {
-            Ok(Value::Int(x as i8))
-        } else {
-            Err(out_of_range(x))
-        }
+        if in_range(x) { Ok(Value::Int(x as i8)) } else { Err(out_of_range(x)) }
     }
 
     /// A list value, checked against the range.
@@ -87,9 +83,7 @@ impl Value {
 }
 
 pub(crate) fn out_of_range(x: impl fmt::Display) -> DslError {
-    DslError::invalid(format!(
-        "{x} is outside the DeepCoder range [{MIN_INT}, {MAX_INT}]"
-    ))
+    DslError::invalid(format!("{x} is outside the DeepCoder range [{MIN_INT}, {MAX_INT}]"))
 }
 
 impl fmt::Display for Value {
@@ -115,10 +109,7 @@ impl fmt::Display for Value {
 /// (an int outside [-50, 50], a nested list, a tuple such as `1 2`) is `Invalid`. Lists longer
 /// than five elements are accepted, as in the official code.
 pub fn parse_value(text: &str) -> Result<Value> {
-    let mut p = LiteralParser {
-        s: text.as_bytes(),
-        i: 0,
-    };
+    let mut p = LiteralParser { s: text.as_bytes(), i: 0 };
     p.ws();
     let first = p.literal()?;
     p.ws();
@@ -135,9 +126,7 @@ pub fn parse_value(text: &str) -> Result<Value> {
         tuple = true;
     }
     if tuple || matches!(p.s.last(), Some(b',')) {
-        return Err(DslError::invalid(format!(
-            "{text:?} is a tuple, not an int or a list of ints"
-        )));
+        return Err(DslError::invalid(format!("{text:?} is a tuple, not an int or a list of ints")));
     }
     first.into_value(text)
 }
@@ -159,9 +148,7 @@ impl Literal {
                         Literal::Int(x) if in_range(clamp_i64(x)) => xs.push(x as i8),
                         Literal::Int(x) => return Err(out_of_range(x)),
                         Literal::List(_) => {
-                            return Err(DslError::invalid(format!(
-                                "{text:?} is a nested list, not a DeepCoder value"
-                            )));
+                            return Err(DslError::invalid(format!("{text:?} is a nested list, not a DeepCoder value")));
                         }
                     }
                 }
@@ -194,10 +181,7 @@ impl LiteralParser<'_> {
     }
     fn error(&self) -> DslError {
         let text = String::from_utf8_lossy(self.s);
-        DslError::parse(format!(
-            "{text:?} is not an int or a list of ints (at offset {})",
-            self.i
-        ))
+        DslError::parse(format!("{text:?} is not an int or a list of ints (at offset {})", self.i))
     }
 
     /// Between two items: a comma, or whitespace after a digit followed by a digit or `-`
@@ -242,12 +226,7 @@ impl LiteralParser<'_> {
                     self.ws();
                     if self.peek() == Some(b']') {
                         // A trailing comma, as in `[1, 2,]`.
-                        if self.s[..self.i]
-                            .iter()
-                            .rev()
-                            .find(|c| !c.is_ascii_whitespace())
-                            == Some(&b',')
-                        {
+                        if self.s[..self.i].iter().rev().find(|c| !c.is_ascii_whitespace()) == Some(&b',') {
                             self.i += 1;
                             return Ok(Literal::List(items));
                         }
@@ -269,11 +248,7 @@ impl LiteralParser<'_> {
                 while matches!(self.peek(), Some(b'0'..=b'9' | b'_')) {
                     self.i += 1;
                 }
-                let digits: String = self.s[start..self.i]
-                    .iter()
-                    .filter(|&&c| c != b'_')
-                    .map(|&c| c as char)
-                    .collect();
+                let digits: String = self.s[start..self.i].iter().filter(|&&c| c != b'_').map(|&c| c as char).collect();
                 // Python ints are unbounded: saturate, the range check rejects it anyway.
                 let x = digits.parse::<i128>().unwrap_or(i128::MAX);
                 Ok(Literal::Int(x))
@@ -294,38 +269,16 @@ mod tests {
 
     #[test]
     fn parses_official_forms() {
-        assert_eq!(
-            parse_value("[ 1 2 ]").unwrap(),
-            Value::list([1, 2]).unwrap()
-        );
+        assert_eq!(parse_value("[ 1 2 ]").unwrap(), Value::list([1, 2]).unwrap());
         assert_eq!(parse_value("[ ]").unwrap(), Value::list([]).unwrap());
-        assert_eq!(
-            parse_value("[ -5 0 -3 ]").unwrap(),
-            Value::list([-5, 0, -3]).unwrap()
-        );
+        assert_eq!(parse_value("[ -5 0 -3 ]").unwrap(), Value::list([-5, 0, -3]).unwrap());
         assert_eq!(parse_value("-5").unwrap(), Value::Int(-5));
         assert_eq!(parse_value(" 7 ").unwrap(), Value::Int(7));
-        assert_eq!(
-            parse_value("[1, 2, 3]").unwrap(),
-            Value::list([1, 2, 3]).unwrap()
-        );
-        assert_eq!(
-            parse_value("[1, 2,]").unwrap(),
-            Value::list([1, 2]).unwrap()
-        );
-        assert_eq!(
-            parse_value("[ 1 - 2 ]").unwrap(),
-            Value::list([1, -2]).unwrap()
-        );
+        assert_eq!(parse_value("[1, 2, 3]").unwrap(), Value::list([1, 2, 3]).unwrap());
+        assert_eq!(parse_value("[1, 2,]").unwrap(), Value::list([1, 2]).unwrap());
+        assert_eq!(parse_value("[ 1 - 2 ]").unwrap(), Value::list([1, -2]).unwrap());
         // Longer than five is accepted.
-        assert_eq!(
-            parse_value("[ 1 2 3 4 5 6 7 ]")
-                .unwrap()
-                .as_list()
-                .unwrap()
-                .len(),
-            7
-        );
+        assert_eq!(parse_value("[ 1 2 3 4 5 6 7 ]").unwrap().as_list().unwrap().len(), 7);
     }
 
     #[test]

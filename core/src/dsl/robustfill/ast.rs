@@ -123,13 +123,7 @@ impl Op {
         match self {
             Op::Trim => 0,
             Op::ConstStr | Op::ToCase | Op::GetUpto | Op::GetFrom | Op::GetAll | Op::RemoveAll => 1,
-            Op::Compose
-            | Op::SubStr
-            | Op::GetToken
-            | Op::Replace
-            | Op::GetFirst
-            | Op::SubstituteAll
-            | Op::Remove => 2,
+            Op::Compose | Op::SubStr | Op::GetToken | Op::Replace | Op::GetFirst | Op::SubstituteAll | Op::Remove => 2,
             Op::Substitute => 3,
             Op::GetSpan => 6,
         }
@@ -137,9 +131,7 @@ impl Op {
 
     pub fn family(self) -> Family {
         match self {
-            Op::SubStr | Op::GetSpan | Op::GetToken | Op::GetUpto | Op::GetFrom => {
-                Family::Substring
-            }
+            Op::SubStr | Op::GetSpan | Op::GetToken | Op::GetUpto | Op::GetFrom => Family::Substring,
             Op::ToCase
             | Op::Replace
             | Op::Trim
@@ -172,9 +164,11 @@ pub enum Sym {
 
 impl Sym {
     /// The Python string this entry is, if it is one (a character, `"BOS"` or `"EOS"`).
+    /// A `Char` outside the alphabet has no token and is treated as no string at all, so
+    /// that every output stays inside the alphabet.
     pub fn text(self) -> Option<&'static [u8]> {
         match self {
-            Sym::Char(c) => Some(char_slice(c)),
+            Sym::Char(c) if is_character(c) => Some(char_slice(c)),
             Sym::Bos => Some(b"BOS"),
             Sym::Eos => Some(b"EOS"),
             _ => None,
@@ -222,10 +216,7 @@ pub struct Call {
 
 impl Call {
     pub fn new(op: Op, args: &[Sym]) -> Call {
-        Call {
-            op,
-            args: SmallVec::from_slice(args),
-        }
+        Call { op, args: SmallVec::from_slice(args) }
     }
 }
 
@@ -277,14 +268,7 @@ impl Expr {
     pub fn get_span(r1: Regex, i1: i8, b1: Boundary, r2: Regex, i2: i8, b2: Boundary) -> Expr {
         Expr::call(
             Op::GetSpan,
-            &[
-                r1.into(),
-                Sym::Int(i1),
-                Sym::Boundary(b1),
-                r2.into(),
-                Sym::Int(i2),
-                Sym::Boundary(b2),
-            ],
+            &[r1.into(), Sym::Int(i1), Sym::Boundary(b1), r2.into(), Sym::Int(i2), Sym::Boundary(b2)],
         )
     }
     pub fn get_token(t: RegexType, i: i8) -> Expr {

@@ -9,21 +9,9 @@
 use std::borrow::Cow;
 
 use super::ast::{Boundary, Call, Case, Expr, Op, Program, Regex, Sym};
-use super::regex::{IN_ALPHABET, Span, class_bits, find_spans};
+use super::regex::{Span, find_spans, find_spans_limit};
+use super::value::{Text, check_alphabet};
 use crate::error::{DslError, Result};
-
-/// Checks that a string lies in the RobustFill alphabet and returns its bytes.
-pub fn check_text(s: &str) -> Result<&[u8]> {
-    match s.bytes().position(|c| class_bits(c) & IN_ALPHABET == 0) {
-        None => Ok(s.as_bytes()),
-        Some(i) => {
-            let ch = s[i..].chars().next().unwrap_or('?');
-            Err(DslError::Invalid(Cow::Owned(format!(
-                "character {ch:?} at position {i} is outside the RobustFill alphabet"
-            ))))
-        }
-    }
-}
 
 /// What an operation is applied to: a string, or (only after `ConstStr` got a non-string
 /// argument inside a `Compose`) some other Python object, which nearly every operation
@@ -46,10 +34,7 @@ fn ill_typed(op: Op) -> DslError {
 }
 
 fn not_a_string(op: Op) -> DslError {
-    DslError::Run(Cow::Owned(format!(
-        "{} applied to a non-string value",
-        op.name()
-    )))
+    DslError::Run(Cow::Owned(format!("{} applied to a non-string value", op.name())))
 }
 
 /// A reusable RobustFill interpreter.
@@ -57,6 +42,7 @@ fn not_a_string(op: Op) -> DslError {
 pub struct Interpreter {
     inner: Vec<u8>,
     work: Vec<u8>,
+    inner_work: Vec<u8>,
     spans: Vec<Span>,
 }
 
@@ -65,12 +51,26 @@ impl Interpreter {
         Self::default()
     }
 
-    /// Runs a whole program on one input string.
-    pub fn run(&mut self, program: &Program, input: &str) -> Result<String> {
-        let input = check_text(input)?;
-        let mut out = Vec::with_capacity(input.len() * 2);
+    /// Runs a whole program on one input.
+    pub fn run(&mut self, program: &Program, input: &Text) -> Result<Text> {
+        let input = input.as_bytes();
+        // Size the output from the program (most expressions output at most their input).
+        let mut out = Vec::with_capacity(input.len() * program.exprs.len().max(1) + 8);
         self.run_bytes(program, input, &mut out)?;
-        Ok(bytes_to_string(out))
+        Ok(Text::from_alphabet_bytes(out))
+    }
+
+    /// Runs one expression on one input.
+    pub fn run_step(&mut self, expr: &Expr, input: &Text) -> Result<Text> {
+        let input = input.as_bytes();
+        let mut out = Vec::with_capacity(input.len() + 4);
+        self.eval_expr(expr, input, &mut out)?;
+        Ok(Text::from_alphabet_bytes(out))
+    }
+
+    /// Runs a whole program on a plain string (checked against the alphabet first).
+    pub fn run_str(&mut self, program: &Program, input: &str) -> Result<String> {
+        Ok(self.run(program, &Text::new(input)?)?.to_string())
     }
 
     /// Runs a whole program on alphabet bytes, appending the output to `out`.
@@ -81,12 +81,12 @@ impl Interpreter {
         Ok(())
     }
 
-    /// Runs one expression on one input string.
+    /// Runs one expression on a plain string (checked against the alphabet first).
     pub fn run_expr(&mut self, expr: &Expr, input: &str) -> Result<String> {
-        let input = check_text(input)?;
+        let input = check_alphabet(input)?;
         let mut out = Vec::with_capacity(input.len() + 4);
         self.eval_expr(expr, input, &mut out)?;
-        Ok(bytes_to_string(out))
+        Ok(Text::from_alphabet_bytes(out).to_string())
     }
 
     /// Evaluates one expression on alphabet bytes, appending its output to `out`.
@@ -96,15 +96,13 @@ impl Interpreter {
             Expr::Compose { outer, inner } => {
                 let mut buf = std::mem::take(&mut self.inner);
                 buf.clear();
-                let r = self
-                    .eval_call(inner, Subject::Str(input), &mut buf)
-                    .and_then(|p| {
-                        let subject = match p {
-                            Produced::Str => Subject::Str(&buf),
-                            Produced::Opaque => Subject::Opaque,
-                        };
-                        self.eval_call(outer, subject, out)
-                    });
+                let r = self.eval_call(inner, Subject::Str(input), &mut buf).and_then(|p| {
+                    let subject = match p {
+                        Produced::Str => Subject::Str(&buf),
+                        Produced::Opaque => Subject::Opaque,
+                    };
+                    self.eval_call(outer, subject, out)
+                });
                 self.inner = buf;
                 r?
             }
@@ -116,12 +114,7 @@ impl Interpreter {
         }
     }
 
-    fn eval_call(
-        &mut self,
-        call: &Call,
-        subject: Subject<'_>,
-        out: &mut Vec<u8>,
-    ) -> Result<Produced> {
+    fn eval_call(&mut self, call: &Call, subject: Subject<'_>, out: &mut Vec<u8>) -> Result<Produced> {
         let op = call.op;
         let a = &call.args[..];
         let arg = |i: usize| a.get(i).copied().ok_or_else(|| ill_typed(op));
@@ -172,7 +165,7 @@ impl Interpreter {
             Op::GetToken => {
                 let t = regex_type(0)?;
                 let i = int(1)?;
-                find_spans(Regex::Type(t), s, &mut self.spans);
+                find_spans_limit(Regex::Type(t), s, &mut self.spans, needed_matches(i));
                 if let Some(k) = normalize_index(i, self.spans.len()) {
                     out.extend_from_slice(span_text(s, self.spans[k]));
                 }
@@ -191,22 +184,15 @@ impl Interpreter {
             }
             Op::Trim => {
                 let start = s.iter().position(|&c| !is_py_space(c)).unwrap_or(s.len());
-                let end = s
-                    .iter()
-                    .rposition(|&c| !is_py_space(c))
-                    .map_or(start, |e| e + 1);
+                let end = s.iter().rposition(|&c| !is_py_space(c)).map_or(start, |e| e + 1);
                 out.extend_from_slice(&s[start..end.max(start)]);
             }
             Op::GetUpto | Op::GetFrom => {
                 let r = to_regex(arg(0)?).ok_or_else(|| ill_typed(op))?;
-                find_spans(r, s, &mut self.spans);
+                find_spans_limit(r, s, &mut self.spans, 1);
                 if let Some(&(_, end)) = self.spans.first() {
                     let end = end as usize;
-                    out.extend_from_slice(if op == Op::GetUpto {
-                        &s[..end]
-                    } else {
-                        &s[end..]
-                    });
+                    out.extend_from_slice(if op == Op::GetUpto { &s[..end] } else { &s[end..] });
                 }
             }
             Op::GetFirst => {
@@ -238,15 +224,12 @@ impl Interpreter {
             Op::Substitute | Op::Remove => {
                 let t = regex_type(0)?;
                 let i = int(1)?;
-                find_spans(Regex::Type(t), s, &mut self.spans);
+                find_spans_limit(Regex::Type(t), s, &mut self.spans, needed_matches(i));
                 match normalize_index(i, self.spans.len()) {
                     None => out.extend_from_slice(s),
                     Some(k) => {
-                        let to: &[u8] = if op == Op::Remove {
-                            b""
-                        } else {
-                            arg(2)?.text().ok_or_else(|| ill_typed(op))?
-                        };
+                        let to: &[u8] =
+                            if op == Op::Remove { b"" } else { arg(2)?.text().ok_or_else(|| ill_typed(op))? };
                         replace(s, span_text(s, self.spans[k]), to, 1, out);
                     }
                 }
@@ -258,23 +241,21 @@ impl Interpreter {
                     out.extend_from_slice(s);
                     return Ok(());
                 }
-                let to: &[u8] = if op == Op::RemoveAll {
-                    b""
-                } else {
-                    arg(1)?.text().ok_or_else(|| ill_typed(op))?
-                };
-                // Sequential `s = s.replace(m, to, 1)` for each match text, in order.
+                let to: &[u8] = if op == Op::RemoveAll { b"" } else { arg(1)?.text().ok_or_else(|| ill_typed(op))? };
+                // Sequential `s = s.replace(m, to, 1)` for each match text, in order. The
+                // string is rebuilt in `out` and the scratch buffer alternately.
                 let mut work = std::mem::take(&mut self.work);
                 work.clear();
                 work.extend_from_slice(s);
+                let mut next = std::mem::take(&mut self.inner_work);
                 for &span in &self.spans {
-                    let m = span_text(s, span);
-                    if let Some(p) = find(&work, m) {
-                        work.splice(p..p + m.len(), to.iter().copied());
-                    }
+                    next.clear();
+                    replace(&work, span_text(s, span), to, 1, &mut next);
+                    std::mem::swap(&mut work, &mut next);
                 }
                 out.extend_from_slice(&work);
                 self.work = work;
+                self.inner_work = next;
             }
             Op::ConstStr | Op::SubStr | Op::Compose => {
                 // ConstStr and SubStr are handled by the caller; Compose never appears in a Call.
@@ -288,16 +269,12 @@ impl Interpreter {
     /// official quirk that an index past the last match returns `len(matches) - 1`.
     fn span_position(&mut self, op: Op, r: Sym, i: Sym, b: Sym, s: &[u8]) -> Result<i64> {
         let r = to_regex(r).ok_or_else(|| ill_typed(op))?;
-        find_spans(r, s, &mut self.spans);
         let Sym::Int(i) = i else {
             return Err(ill_typed(op));
         };
+        find_spans_limit(r, s, &mut self.spans, needed_matches(i));
         let n = self.spans.len() as i64;
-        let k = if i > 0 {
-            i64::from(i) - 1
-        } else {
-            n + i64::from(i)
-        };
+        let k = if i > 0 { i64::from(i) - 1 } else { n + i64::from(i) };
         if n == 0 {
             return Ok(-1);
         }
@@ -308,11 +285,7 @@ impl Interpreter {
             return Ok(0);
         }
         let (start, end) = self.spans[k as usize];
-        Ok(if b == Sym::Boundary(Boundary::Start) {
-            start as i64
-        } else {
-            end as i64
-        })
+        Ok(if b == Sym::Boundary(Boundary::Start) { start as i64 } else { end as i64 })
     }
 }
 
@@ -325,14 +298,16 @@ fn to_regex(s: Sym) -> Option<Regex> {
     }
 }
 
+/// How many matches an index needs to see: the k-th for a positive k (knowing whether at
+/// least k exist is enough), all of them for a negative one.
+fn needed_matches(k: i8) -> usize {
+    if k > 0 { k as usize } else { usize::MAX }
+}
+
 /// `k - 1` for positive k, `len + k` otherwise; `None` when that is out of `[0, len)`.
 fn normalize_index(k: i8, len: usize) -> Option<usize> {
     let n = len as i64;
-    let idx = if k > 0 {
-        i64::from(k) - 1
-    } else {
-        n + i64::from(k)
-    };
+    let idx = if k > 0 { i64::from(k) - 1 } else { n + i64::from(k) };
     (0..n).contains(&idx).then_some(idx as usize)
 }
 
@@ -346,11 +321,7 @@ fn py_slice(s: &[u8], a: i64, b: Option<i64>) -> &[u8] {
     let norm = |x: i64| if x < 0 { (x + n).max(0) } else { x.min(n) };
     let a = norm(a);
     let b = b.map_or(n, norm);
-    if a >= b {
-        &[]
-    } else {
-        &s[a as usize..b as usize]
-    }
+    if a >= b { &[] } else { &s[a as usize..b as usize] }
 }
 
 fn sub_str(p1: i8, p2: i8, subject: Subject<'_>, out: &mut Vec<u8>) -> Result<()> {
@@ -358,27 +329,15 @@ fn sub_str(p1: i8, p2: i8, subject: Subject<'_>, out: &mut Vec<u8>) -> Result<()
         Subject::Str(s) => Ok(s.len() as i64),
         Subject::Opaque => Err(not_a_string(Op::SubStr)),
     };
-    let q1 = if p1 > 0 {
-        i64::from(p1) - 1
-    } else {
-        len(subject)? + i64::from(p1)
-    };
-    let q2 = if p2 > 0 {
-        i64::from(p2) - 1
-    } else {
-        len(subject)? + i64::from(p2)
-    };
+    let q1 = if p1 > 0 { i64::from(p1) - 1 } else { len(subject)? + i64::from(p1) };
+    let q2 = if p2 > 0 { i64::from(p2) - 1 } else { len(subject)? + i64::from(p2) };
     if q1 >= q2 {
         return Ok(());
     }
     let Subject::Str(s) = subject else {
         return Err(not_a_string(Op::SubStr));
     };
-    let slice = if q2 == s.len() as i64 {
-        py_slice(s, q1, None)
-    } else {
-        py_slice(s, q1, Some(q2 + 1))
-    };
+    let slice = if q2 == s.len() as i64 { py_slice(s, q1, None) } else { py_slice(s, q1, Some(q2 + 1)) };
     out.extend_from_slice(slice);
     Ok(())
 }
@@ -407,7 +366,10 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     match needle {
         [] => Some(0),
         [c] => hay.iter().position(|x| x == c),
-        _ => hay.windows(needle.len()).position(|w| w == needle),
+        [first, rest @ ..] => {
+            let last_start = hay.len().checked_sub(needle.len())?;
+            (0..=last_start).find(|&i| hay[i] == *first && hay[i + 1..].iter().zip(rest).all(|(a, b)| a == b))
+        }
     }
 }
 
@@ -429,12 +391,6 @@ fn replace(s: &[u8], from: &[u8], to: &[u8], count: usize, out: &mut Vec<u8>) {
     out.extend_from_slice(rest);
 }
 
-/// Outputs are built from alphabet bytes only, so this conversion cannot fail; it is kept
-/// lossy rather than unchecked so that no invariant slip can ever become unsoundness.
-fn bytes_to_string(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::ast::{Boundary as B, Case as C, Regex as R, RegexType as T};
@@ -445,42 +401,25 @@ mod tests {
     }
 
     fn prog(exprs: Vec<Expr>, s: &str) -> String {
-        Interpreter::new().run(&Program::new(exprs), s).unwrap()
+        Interpreter::new().run_str(&Program::new(exprs), s).unwrap()
     }
 
     #[test]
     fn official_dsl_test_programs() {
-        let p1 = vec![
-            Expr::get_token(T::Alphanum, 3),
-            Expr::get_from(R::Delimiter(b':')),
-            Expr::get_first(T::Char, 4),
-        ];
+        let p1 = vec![Expr::get_token(T::Alphanum, 3), Expr::get_from(R::Delimiter(b':')), Expr::get_first(T::Char, 4)];
         assert_eq!(prog(p1.clone(), "Ud 9:25,JV3 Obb"), "2525,JV3 ObbUd 9");
         assert_eq!(prog(p1, "zLny xmHg 8:43 A44q"), "843 A44qzLny");
         let p2 = vec![
             Expr::compose(
                 Expr::replace(b' ', b','),
-                Expr::get_span(
-                    R::Type(T::PropCase),
-                    1,
-                    B::Start,
-                    R::Type(T::PropCase),
-                    4,
-                    B::End,
-                ),
+                Expr::get_span(R::Type(T::PropCase), 1, B::Start, R::Type(T::PropCase), 4, B::End),
             )
             .unwrap(),
             Expr::const_str(b'.'),
             Expr::get_token(T::PropCase, -1),
         ];
-        assert_eq!(
-            prog(p2.clone(), "Jacob Ethan James Alexander Michael"),
-            "Jacob,Ethan,James,Alexander.Michael"
-        );
-        assert_eq!(
-            prog(p2, "Earth Fire Wind Water Pluto Sun"),
-            "Earth,Fire,Wind,Water.Sun"
-        );
+        assert_eq!(prog(p2.clone(), "Jacob Ethan James Alexander Michael"), "Jacob,Ethan,James,Alexander.Michael");
+        assert_eq!(prog(p2, "Earth Fire Wind Water Pluto Sun"), "Earth,Fire,Wind,Water.Sun");
     }
 
     #[test]
@@ -502,24 +441,10 @@ mod tests {
         let e = Expr::get_span(R::Type(T::Char), 1, B::Start, R::Type(T::Digit), 5, B::End);
         assert_eq!(run1(e, "a1b2cdef"), "a");
         // No match on one side: empty.
-        let e = Expr::get_span(
-            R::Type(T::Number),
-            1,
-            B::Start,
-            R::Delimiter(b'.'),
-            1,
-            B::End,
-        );
+        let e = Expr::get_span(R::Type(T::Number), 1, B::Start, R::Delimiter(b'.'), 1, B::End);
         assert_eq!(run1(e, "ab12"), "");
         // A negative index below -len clamps to position 0.
-        let e = Expr::get_span(
-            R::Type(T::Digit),
-            -5,
-            B::Start,
-            R::Type(T::Digit),
-            1,
-            B::End,
-        );
+        let e = Expr::get_span(R::Type(T::Digit), -5, B::Start, R::Type(T::Digit), 1, B::End);
         assert_eq!(run1(e, "ab12"), "ab1");
         // A non-START boundary token counts as END.
         let e = Expr::Call(Call::new(
@@ -562,57 +487,25 @@ mod tests {
         let mut it = Interpreter::new();
         let call = |op, args: &[Sym]| Expr::Call(Call::new(op, args));
         // GetUpto with a non-delimiter character: AssertionError.
-        assert!(
-            it.run_expr(&call(Op::GetUpto, &[Sym::Char(b'a')]), "abc")
-                .is_err()
-        );
+        assert!(it.run_expr(&call(Op::GetUpto, &[Sym::Char(b'a')]), "abc").is_err());
         // GetFirst with a non-int index but no matches: returns "" without comparing.
-        assert_eq!(
-            it.run_expr(
-                &call(Op::GetFirst, &[Sym::Type(T::Word), Sym::Char(b'a')]),
-                "123"
-            )
-            .unwrap(),
-            ""
-        );
-        assert!(
-            it.run_expr(
-                &call(Op::GetFirst, &[Sym::Type(T::Word), Sym::Char(b'a')]),
-                "ab"
-            )
-            .is_err()
-        );
+        assert_eq!(it.run_expr(&call(Op::GetFirst, &[Sym::Type(T::Word), Sym::Char(b'a')]), "123").unwrap(), "");
+        assert!(it.run_expr(&call(Op::GetFirst, &[Sym::Type(T::Word), Sym::Char(b'a')]), "ab").is_err());
         // ConstStr of "BOS"/"EOS" strings works; of an int fails at the join.
-        assert_eq!(
-            it.run_expr(&call(Op::ConstStr, &[Sym::Eos]), "x").unwrap(),
-            "EOS"
-        );
-        assert!(
-            it.run_expr(&call(Op::ConstStr, &[Sym::Int(3)]), "x")
-                .is_err()
-        );
+        assert_eq!(it.run_expr(&call(Op::ConstStr, &[Sym::Eos]), "x").unwrap(), "EOS");
+        assert!(it.run_expr(&call(Op::ConstStr, &[Sym::Int(3)]), "x").is_err());
+        // A character outside the alphabet (no token exists for it) is not a string.
+        assert!(it.run_expr(&Expr::const_str(b'-'), "x").is_err());
+        assert!(it.run_expr(&Expr::replace(b'x', 0xe9), "x").is_err());
         // Replace with any two characters, not only delimiters.
-        assert_eq!(
-            it.run_expr(&call(Op::Replace, &[Sym::Char(b'a'), Sym::Bos]), "cab")
-                .unwrap(),
-            "cBOSb"
-        );
+        assert_eq!(it.run_expr(&call(Op::Replace, &[Sym::Char(b'a'), Sym::Bos]), "cab").unwrap(), "cBOSb");
         // Substitute with a non-string replacement fails only when something is replaced.
-        let sub = call(
-            Op::Substitute,
-            &[Sym::Type(T::Digit), Sym::Int(1), Sym::Int(4)],
-        );
+        let sub = call(Op::Substitute, &[Sym::Type(T::Digit), Sym::Int(1), Sym::Int(4)]);
         assert_eq!(it.run_expr(&sub, "abc").unwrap(), "abc");
         assert!(it.run_expr(&sub, "a1").is_err());
         // ToCase with a non-Case, SubStr with a non-int.
-        assert!(
-            it.run_expr(&call(Op::ToCase, &[Sym::Type(T::Lower)]), "a")
-                .is_err()
-        );
-        assert!(
-            it.run_expr(&call(Op::SubStr, &[Sym::Int(1), Sym::Char(b'a')]), "a")
-                .is_err()
-        );
+        assert!(it.run_expr(&call(Op::ToCase, &[Sym::Type(T::Lower)]), "a").is_err());
+        assert!(it.run_expr(&call(Op::SubStr, &[Sym::Int(1), Sym::Char(b'a')]), "a").is_err());
         // Compose with a Substring outer op just runs.
         let e = Expr::compose(Expr::get_token(T::Word, 1), Expr::to_case(C::Lower)).unwrap();
         assert_eq!(it.run_expr(&e, "AB cd").unwrap(), "ab");
@@ -622,23 +515,14 @@ mod tests {
             inner: Call::new(Op::ConstStr, &[Sym::Int(5)]),
         };
         assert_eq!(it.run_expr(&e, "abc").unwrap(), "");
-        let e = Expr::Compose {
-            outer: Call::new(Op::Trim, &[]),
-            inner: Call::new(Op::ConstStr, &[Sym::Int(5)]),
-        };
+        let e = Expr::Compose { outer: Call::new(Op::Trim, &[]), inner: Call::new(Op::ConstStr, &[Sym::Int(5)]) };
         assert!(it.run_expr(&e, "abc").is_err());
     }
 
     #[test]
     fn inputs_outside_the_alphabet_are_invalid() {
-        let err = Interpreter::new()
-            .run_expr(&Expr::trim(), "caf\u{e9}")
-            .unwrap_err();
+        let err = Interpreter::new().run_expr(&Expr::trim(), "caf\u{e9}").unwrap_err();
         assert_eq!(err.kind(), crate::error::ErrorKind::Invalid);
-        assert!(
-            Interpreter::new()
-                .run_expr(&Expr::trim(), "tab\there")
-                .is_err()
-        );
+        assert!(Interpreter::new().run_expr(&Expr::trim(), "tab\there").is_err());
     }
 }

@@ -10,12 +10,14 @@ pub mod eval;
 pub mod regex;
 pub mod text;
 pub mod tokens;
+pub mod value;
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
 pub use ast::{Boundary, Call, Case, Expr, Family, Op, Program, Regex, RegexType, Sym};
 pub use eval::Interpreter;
+pub use value::Text;
 
 use crate::domain::{Domain, Dsl, Spec};
 use crate::error::Result;
@@ -43,8 +45,8 @@ fn vocabs() -> &'static (Vocab, Vocab) {
 }
 
 impl Domain for RobustFill {
-    type Input = String;
-    type Output = String;
+    type Input = Text;
+    type Output = Text;
     type Step = Expr;
     type Program = Program;
 
@@ -60,21 +62,20 @@ impl Domain for RobustFill {
         &vocabs().1
     }
 
-    fn parse_input(&self, text: &str) -> Result<String> {
-        eval::check_text(text)?;
-        Ok(text.to_string())
+    fn parse_input(&self, text: &str) -> Result<Text> {
+        Text::new(text)
     }
 
-    fn format_input(&self, input: &String) -> String {
-        input.clone()
+    fn format_input(&self, input: &Text) -> String {
+        input.to_string()
     }
 
-    fn parse_output(&self, text: &str) -> Result<String> {
-        self.parse_input(text)
+    fn parse_output(&self, text: &str) -> Result<Text> {
+        Text::new(text)
     }
 
-    fn format_output(&self, output: &String) -> String {
-        output.clone()
+    fn format_output(&self, output: &Text) -> String {
+        output.to_string()
     }
 
     fn parse_program(&self, text: &str) -> Result<Program> {
@@ -97,15 +98,15 @@ impl Domain for RobustFill {
         text::format_expr(step)
     }
 
-    fn encode_input(&self, input: &String, out: &mut Vec<Token>) -> Result<()> {
+    fn encode_input(&self, input: &Text, out: &mut Vec<Token>) -> Result<()> {
         tokens::encode_text(input.as_bytes(), out)
     }
 
-    fn encode_output(&self, output: &String, out: &mut Vec<Token>) -> Result<()> {
+    fn encode_output(&self, output: &Text, out: &mut Vec<Token>) -> Result<()> {
         tokens::encode_text(output.as_bytes(), out)
     }
 
-    fn decode_output(&self, ids: &[Token]) -> Result<String> {
+    fn decode_output(&self, ids: &[Token]) -> Result<Text> {
         tokens::decode_text(ids)
     }
 
@@ -113,7 +114,7 @@ impl Domain for RobustFill {
         tokens::encode_expr(step, out)
     }
 
-    fn decode_step(&self, ids: &[Token], _input: &String) -> Result<Expr> {
+    fn decode_step(&self, ids: &[Token], _input: &Text) -> Result<Expr> {
         tokens::decode_expr(ids)
     }
 
@@ -135,7 +136,7 @@ impl Domain for RobustFill {
         program.exprs.clone()
     }
 
-    fn empty_program(&self, _input: &String) -> Result<Program> {
+    fn empty_program(&self, _input: &Text) -> Result<Program> {
         Ok(Program::default())
     }
 
@@ -145,44 +146,30 @@ impl Domain for RobustFill {
         Ok(p)
     }
 
-    fn execute(&self, program: &Program, input: &String) -> Result<String> {
+    fn execute(&self, program: &Program, input: &Text) -> Result<Text> {
         with_interpreter(|it| it.run(program, input))
     }
 
-    fn run_step(&self, step: &Expr, input: &String) -> Result<String> {
-        with_interpreter(|it| it.run_expr(step, input))
+    fn run_step(&self, step: &Expr, input: &Text) -> Result<Text> {
+        with_interpreter(|it| it.run_step(step, input))
     }
 
-    fn check_subgoal(&self, spec: &Spec<Self>, subgoal: &[String]) -> bool {
+    fn check_subgoal(&self, spec: &Spec<Self>, subgoal: &[Text]) -> bool {
         subgoal.len() == spec.outputs.len()
-            && !subgoal.iter().all(String::is_empty)
-            && spec
-                .outputs
-                .iter()
-                .zip(subgoal)
-                .all(|(out, part)| out.starts_with(part.as_str()))
+            && !subgoal.iter().all(Text::is_empty)
+            && spec.outputs.iter().zip(subgoal).all(|(out, part)| out.starts_with(part))
     }
 
-    fn next_spec(
-        &self,
-        spec: &Spec<Self>,
-        _step: &Expr,
-        produced: &[String],
-    ) -> Option<(Spec<Self>, bool)> {
+    fn next_spec(&self, spec: &Spec<Self>, _step: &Expr, produced: &[Text]) -> Option<(Spec<Self>, bool)> {
         if !self.check_subgoal(spec, produced) {
             return None;
         }
-        let outputs: Vec<String> = spec
-            .outputs
-            .iter()
-            .zip(produced)
-            .map(|(out, part)| out[part.len()..].to_string())
-            .collect();
-        let done = outputs.iter().all(String::is_empty);
+        let outputs: Vec<Text> = spec.outputs.iter().zip(produced).map(|(out, part)| out.suffix(part.len())).collect();
+        let done = outputs.iter().all(Text::is_empty);
         Some((Spec::new(spec.inputs.clone(), outputs), done))
     }
 
-    fn is_empty_output(&self, output: &String) -> bool {
+    fn is_empty_output(&self, output: &Text) -> bool {
         output.is_empty()
     }
 }
@@ -192,38 +179,35 @@ mod tests {
     use super::*;
     use crate::domain::decompose;
 
+    fn t(s: &str) -> Text {
+        Text::new(s).unwrap()
+    }
+
     #[test]
     fn decomposition_splits_the_output_into_parts() {
         let d = RobustFill;
-        let p = d
-            .parse_readable("GetToken(WORD, 1) | Const('-') | GetToken(NUMBER, 1)")
-            .unwrap();
-        let inputs = vec!["ab 12".to_string(), "cd 345".to_string()];
-        let outputs: Vec<String> = inputs.iter().map(|i| d.execute(&p, i).unwrap()).collect();
-        assert_eq!(outputs, ["ab-12", "cd-345"]);
+        let p = d.parse_readable("GetToken(WORD, 1) | Const('.') | GetToken(NUMBER, 1)").unwrap();
+        let inputs = vec![t("ab 12"), t("cd 345")];
+        let outputs: Vec<Text> = inputs.iter().map(|i| d.execute(&p, i).unwrap()).collect();
+        assert_eq!(outputs, [t("ab.12"), t("cd.345")]);
         let steps = decompose(&d, &p, Spec::new(inputs, outputs)).unwrap();
         assert_eq!(steps.len(), 3);
-        assert_eq!(steps[0].subgoal, ["ab", "cd"]);
-        assert_eq!(steps[1].spec.outputs, ["-12", "-345"]);
-        assert_eq!(steps[2].subgoal, ["12", "345"]);
-        assert_eq!(steps[2].spec.outputs, ["12", "345"]);
+        assert_eq!(steps[0].subgoal, [t("ab"), t("cd")]);
+        assert_eq!(steps[1].spec.outputs, [t(".12"), t(".345")]);
+        assert_eq!(steps[2].subgoal, [t("12"), t("345")]);
+        assert_eq!(steps[2].spec.outputs, [t("12"), t("345")]);
     }
 
     #[test]
     fn subgoal_checks() {
         let d = RobustFill;
-        let spec = Spec::<RobustFill>::new(
-            vec!["x".into(), "y".into()],
-            vec!["abc".into(), "de".into()],
-        );
-        assert!(d.check_subgoal(&spec, &["a".into(), "".into()]));
-        assert!(!d.check_subgoal(&spec, &["".into(), "".into()]));
-        assert!(!d.check_subgoal(&spec, &["b".into(), "d".into()]));
-        assert!(!d.check_subgoal(&spec, &["a".into()]));
-        let (next, done) = d
-            .next_spec(&spec, &Expr::trim(), &["abc".into(), "de".into()])
-            .unwrap();
+        let spec = Spec::<RobustFill>::new(vec![t("x"), t("y")], vec![t("abc"), t("de")]);
+        assert!(d.check_subgoal(&spec, &[t("a"), t("")]));
+        assert!(!d.check_subgoal(&spec, &[t(""), t("")]));
+        assert!(!d.check_subgoal(&spec, &[t("b"), t("d")]));
+        assert!(!d.check_subgoal(&spec, &[t("a")]));
+        let (next, done) = d.next_spec(&spec, &Expr::trim(), &[t("abc"), t("de")]).unwrap();
         assert!(done);
-        assert_eq!(next.outputs, ["", ""]);
+        assert_eq!(next.outputs, [t(""), t("")]);
     }
 }

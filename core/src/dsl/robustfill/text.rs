@@ -19,16 +19,10 @@ use crate::vocab::{EOS, Token};
 /// Parses the official `|`-separated token-id form.
 pub fn parse_official(text: &str) -> Result<Program> {
     let mut ids: Vec<Token> = Vec::new();
-    for part in text
-        .split(|c: char| c == '|' || c.is_whitespace())
-        .filter(|p| !p.is_empty())
-    {
-        let v: i64 = part
-            .parse()
-            .map_err(|_| DslError::parse(format!("{part:?} is not a token id")))?;
-        let id = Token::try_from(v).map_err(|_| {
-            DslError::decode(format!("token id {v} is not in the program vocabulary"))
-        })?;
+    for part in text.split(|c: char| c == '|' || c.is_whitespace()).filter(|p| !p.is_empty()) {
+        let v: i64 = part.parse().map_err(|_| DslError::parse(format!("{part:?} is not a token id")))?;
+        let id = Token::try_from(v)
+            .map_err(|_| DslError::decode(format!("token id {v} is not in the program vocabulary")))?;
         ids.push(id);
     }
     ids.push(EOS);
@@ -86,11 +80,7 @@ fn slots(op: Op) -> &'static [Slot] {
 
 /// The readable name of an op (`Const` for `ConstStr`, as in the official rendering).
 fn op_name(op: Op) -> &'static str {
-    if op == Op::ConstStr {
-        "Const"
-    } else {
-        op.name()
-    }
+    if op == Op::ConstStr { "Const" } else { op.name() }
 }
 
 fn quote_char(c: u8, s: &mut String) {
@@ -159,20 +149,12 @@ pub fn format_expr(expr: &Expr) -> String {
 
 /// Formats a program in the readable form (expressions separated by ` | `).
 pub fn format_readable(program: &Program) -> String {
-    program
-        .exprs
-        .iter()
-        .map(format_expr)
-        .collect::<Vec<_>>()
-        .join(" | ")
+    program.exprs.iter().map(format_expr).collect::<Vec<_>>().join(" | ")
 }
 
 /// Parses the readable form (whitespace is free; an empty text is the empty program).
 pub fn parse_readable(text: &str) -> Result<Program> {
-    let mut p = Parser {
-        s: text.as_bytes(),
-        i: 0,
-    };
+    let mut p = Parser { s: text.as_bytes(), i: 0 };
     let mut exprs = Vec::new();
     p.skip_ws();
     if p.at_end() {
@@ -191,10 +173,7 @@ pub fn parse_readable(text: &str) -> Result<Program> {
 
 /// Parses one expression in the readable form.
 pub fn parse_expr(text: &str) -> Result<Expr> {
-    let mut p = Parser {
-        s: text.as_bytes(),
-        i: 0,
-    };
+    let mut p = Parser { s: text.as_bytes(), i: 0 };
     let e = p.expr()?;
     p.skip_ws();
     if !p.at_end() {
@@ -247,8 +226,7 @@ impl Parser<'_> {
 
     fn ident(&mut self) -> Option<String> {
         let start = self.i;
-        while self.i < self.s.len()
-            && (self.s[self.i].is_ascii_alphanumeric() || matches!(self.s[self.i], b'_' | b'.'))
+        while self.i < self.s.len() && (self.s[self.i].is_ascii_alphanumeric() || matches!(self.s[self.i], b'_' | b'.'))
         {
             self.i += 1;
         }
@@ -266,13 +244,8 @@ impl Parser<'_> {
             self.error(&format!("unknown operation {name:?}"))
         })?;
         self.skip_ws();
-        let items = if self.peek() == Some(b'(') {
-            self.args()?
-        } else {
-            Vec::new()
-        };
-        build_expr(op, items)
-            .map_err(|m| DslError::parse(format!("{m} (in the expression at offset {start})")))
+        let items = if self.peek() == Some(b'(') { self.args()? } else { Vec::new() };
+        build_expr(op, items).map_err(|m| DslError::parse(format!("{m} (in the expression at offset {start})")))
     }
 
     fn args(&mut self) -> Result<Vec<Item>> {
@@ -301,11 +274,7 @@ impl Parser<'_> {
         self.skip_ws();
         match self.peek() {
             Some(q @ (b'\'' | b'"')) => {
-                let c = match (
-                    self.s.get(self.i + 1),
-                    self.s.get(self.i + 2),
-                    self.s.get(self.i + 3),
-                ) {
+                let c = match (self.s.get(self.i + 1), self.s.get(self.i + 2), self.s.get(self.i + 3)) {
                     (Some(b'\\'), Some(&c), Some(&close)) if close == q => {
                         self.i += 4;
                         c
@@ -316,6 +285,9 @@ impl Parser<'_> {
                     }
                     _ => return Err(self.error("expected a quoted character")),
                 };
+                if !super::ast::is_character(c) {
+                    return Err(self.error(&format!("{:?} is not a RobustFill character", c as char)));
+                }
                 Ok(Item::Sym(Sym::Char(c)))
             }
             Some(c) if c == b'-' || c.is_ascii_digit() => {
@@ -325,9 +297,7 @@ impl Parser<'_> {
                     self.i += 1;
                 }
                 let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("");
-                let k: i64 = text
-                    .parse()
-                    .map_err(|_| self.error("expected an integer"))?;
+                let k: i64 = text.parse().map_err(|_| self.error("expected an integer"))?;
                 let k = i8::try_from(k)
                     .ok()
                     .filter(|k| (-100..=100).contains(k))
@@ -341,16 +311,13 @@ impl Parser<'_> {
                 };
                 self.skip_ws();
                 if self.peek() == Some(b'(') {
-                    let op = parse_op(&name)
-                        .ok_or_else(|| self.error(&format!("unknown operation {name:?}")))?;
+                    let op = parse_op(&name).ok_or_else(|| self.error(&format!("unknown operation {name:?}")))?;
                     let items = self.args()?;
-                    match build_expr(op, items)
-                        .map_err(|m| DslError::parse(format!("{m} at offset {start}")))?
-                    {
+                    match build_expr(op, items).map_err(|m| DslError::parse(format!("{m} at offset {start}")))? {
                         Expr::Call(c) => Ok(Item::Call(c)),
-                        Expr::Compose { .. } => Err(DslError::parse(format!(
-                            "Compose cannot be nested (offset {start})"
-                        ))),
+                        Expr::Compose { .. } => {
+                            Err(DslError::parse(format!("Compose cannot be nested (offset {start})")))
+                        }
                     }
                 } else if parse_name(&name).is_some() {
                     Ok(Item::Name(name))
@@ -395,9 +362,7 @@ fn parse_name(name: &str) -> Option<Sym> {
 /// a Case).
 fn resolve_name(name: &str, slot: Option<Slot>) -> Option<Sym> {
     match slot {
-        Some(Slot::Case) => Case::from_name(name)
-            .map(Sym::Case)
-            .or_else(|| parse_name(name)),
+        Some(Slot::Case) => Case::from_name(name).map(Sym::Case).or_else(|| parse_name(name)),
         _ => parse_name(name),
     }
 }
@@ -406,9 +371,7 @@ fn build_expr(op: Op, items: Vec<Item>) -> std::result::Result<Expr, String> {
     if op == Op::Compose {
         let mut it = items.into_iter();
         return match (it.next(), it.next(), it.next()) {
-            (Some(Item::Call(outer)), Some(Item::Call(inner)), None) => {
-                Ok(Expr::Compose { outer, inner })
-            }
+            (Some(Item::Call(outer)), Some(Item::Call(inner)), None) => Ok(Expr::Compose { outer, inner }),
             _ => Err("Compose takes two calls".into()),
         };
     }
@@ -420,16 +383,11 @@ fn build_expr(op: Op, items: Vec<Item>) -> std::result::Result<Expr, String> {
     for (i, item) in items.into_iter().enumerate() {
         match item {
             Item::Sym(s) if i < n => args.push(s),
-            Item::Name(name) if i < n => args.push(
-                resolve_name(&name, slots.get(i).copied())
-                    .ok_or_else(|| format!("unknown argument {name:?}"))?,
-            ),
+            Item::Name(name) if i < n => args
+                .push(resolve_name(&name, slots.get(i).copied()).ok_or_else(|| format!("unknown argument {name:?}"))?),
             Item::Call(c) if i == n && count == n + 1 => inner = Some(c),
             Item::Call(_) => {
-                return Err(format!(
-                    "a nested call can only be the last argument of {}",
-                    op_name(op)
-                ));
+                return Err(format!("a nested call can only be the last argument of {}", op_name(op)));
             }
             Item::Sym(_) | Item::Name(_) => {
                 return Err(format!("{} takes {n} arguments", op_name(op)));
@@ -437,11 +395,7 @@ fn build_expr(op: Op, items: Vec<Item>) -> std::result::Result<Expr, String> {
         }
     }
     if args.len() != n {
-        return Err(format!(
-            "{} takes {n} arguments, got {}",
-            op_name(op),
-            args.len()
-        ));
+        return Err(format!("{} takes {n} arguments, got {}", op_name(op), args.len()));
     }
     let outer = Call { op, args };
     Ok(match inner {
@@ -474,19 +428,14 @@ mod tests {
         assert_eq!(p.exprs.len(), 2);
         assert_eq!(parse_readable("Trim | Trim()").unwrap().exprs.len(), 2);
         assert_eq!(parse_readable("  ").unwrap(), Program::default());
-        assert_eq!(
-            parse_readable("Replace(\"'\", ' ')").unwrap(),
-            parse_readable("Replace('\\'', ' ')").unwrap()
-        );
-        assert_eq!(
-            parse_readable("ToCase(LOWER)").unwrap().exprs[0],
-            Expr::to_case(Case::Lower)
-        );
+        assert_eq!(parse_readable("Replace(\"'\", ' ')").unwrap(), parse_readable("Replace('\\'', ' ')").unwrap());
+        assert_eq!(parse_readable("ToCase(LOWER)").unwrap().exprs[0], Expr::to_case(Case::Lower));
         assert!(parse_readable("GetToken(CHAR)").is_err());
         assert!(parse_readable("GetToken(CHAR, 1, 2)").is_err());
         assert!(parse_readable("Foo(1)").is_err());
         assert!(parse_readable("Trim(GetAll(WORD), GetAll(WORD))").is_err());
         assert!(parse_readable("SubStr(1, 101)").is_err());
+        assert!(parse_readable("Const('-')").is_err());
     }
 
     #[test]

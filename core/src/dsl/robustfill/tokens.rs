@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 
 use super::ast::{Boundary, CHARACTERS, Call, Case, Expr, Op, Program, RegexType, Sym};
+use super::value::Text;
 use crate::error::{DslError, Result};
 use crate::vocab::{BOS, EOS, Token, Vocab};
 
@@ -78,9 +79,7 @@ pub fn io_id_of_char(c: u8) -> Option<Token> {
 
 /// The character of an I/O-vocabulary id (`None` for specials, the separator and unknown ids).
 pub fn char_of_io_id(id: Token) -> Option<u8> {
-    (3..=85)
-        .contains(&id)
-        .then(|| CHARACTERS[(id - 3) as usize])
+    (3..=85).contains(&id).then(|| CHARACTERS[(id - 3) as usize])
 }
 
 /// A display name for a program-vocabulary entry.
@@ -99,9 +98,7 @@ pub fn sym_name(sym: Sym) -> String {
 
 pub fn program_vocab() -> Vocab {
     let mut names = vec![String::new()];
-    names.extend(
-        (1..PROGRAM_VOCAB_SIZE as Token).map(|id| sym_of(id).map(sym_name).unwrap_or_default()),
-    );
+    names.extend((1..PROGRAM_VOCAB_SIZE as Token).map(|id| sym_of(id).map(sym_name).unwrap_or_default()));
     Vocab::new(names, None)
 }
 
@@ -143,11 +140,8 @@ pub fn encode_program(program: &Program) -> Result<Vec<Token>> {
 }
 
 fn lookup(ids: &[Token], i: usize) -> Result<Sym> {
-    let id = *ids.get(i).ok_or(DslError::Decode(Cow::Borrowed(
-        "program ends in the middle of an expression",
-    )))?;
-    sym_of(id)
-        .ok_or_else(|| DslError::decode(format!("token id {id} is not in the program vocabulary")))
+    let id = *ids.get(i).ok_or(DslError::Decode(Cow::Borrowed("program ends in the middle of an expression")))?;
+    sym_of(id).ok_or_else(|| DslError::decode(format!("token id {id} is not in the program vocabulary")))
 }
 
 /// Reads one op and its arguments at `ids[*i..]`.
@@ -156,18 +150,12 @@ fn read_call(ids: &[Token], i: &mut usize) -> Result<Call> {
         Sym::Op(Op::Compose) => return Err(DslError::decode("Compose cannot be nested")),
         Sym::Op(op) => op,
         other => {
-            return Err(DslError::decode(format!(
-                "expected an operation, found {}",
-                sym_name(other)
-            )));
+            return Err(DslError::decode(format!("expected an operation, found {}", sym_name(other))));
         }
     };
     let n = op.arity();
     if *i + 1 + n > ids.len() {
-        return Err(DslError::decode(format!(
-            "{} needs {n} arguments",
-            op.name()
-        )));
+        return Err(DslError::decode(format!("{} needs {n} arguments", op.name())));
     }
     let mut args = smallvec::SmallVec::new();
     for k in 0..n {
@@ -199,9 +187,7 @@ pub fn decode_program(ids: &[Token]) -> Result<Program> {
     }
     match ids.get(i) {
         Some(&EOS) if i + 1 == ids.len() => Ok(Program { exprs }),
-        _ => Err(DslError::decode(
-            "program must end with exactly one EOS after its last expression",
-        )),
+        _ => Err(DslError::decode("program must end with exactly one EOS after its last expression")),
     }
 }
 
@@ -219,29 +205,21 @@ pub fn decode_expr(ids: &[Token]) -> Result<Expr> {
 pub fn encode_text(s: &[u8], out: &mut Vec<Token>) -> Result<()> {
     for &c in s {
         out.push(io_id_of_char(c).ok_or_else(|| {
-            DslError::invalid(format!(
-                "character {:?} is outside the RobustFill alphabet",
-                c as char
-            ))
+            DslError::invalid(format!("character {:?} is outside the RobustFill alphabet", c as char))
         })?);
     }
     Ok(())
 }
 
 /// I/O-vocabulary ids back to a string (padding, BOS and EOS are skipped).
-pub fn decode_text(ids: &[Token]) -> Result<String> {
-    let mut s = String::with_capacity(ids.len());
+pub fn decode_text(ids: &[Token]) -> Result<Text> {
+    let mut s = Vec::with_capacity(ids.len());
     for &id in ids {
-        match id {
-            0..=2 => {}
-            _ => {
-                s.push(char_of_io_id(id).ok_or_else(|| {
-                    DslError::decode(format!("I/O token id {id} is not a character"))
-                })? as char)
-            }
+        if id > EOS {
+            s.push(char_of_io_id(id).ok_or_else(|| DslError::decode(format!("I/O token id {id} is not a character")))?);
         }
     }
-    Ok(s)
+    Ok(Text::from_alphabet_bytes(s))
 }
 
 #[cfg(test)]
@@ -299,9 +277,6 @@ mod tests {
         assert_eq!(decode_program(&[2]).unwrap(), Program::default());
         // Arguments are unchecked table look-ups: ConstStr(EOS) decodes.
         assert_eq!(decode_program(&[4, 2, 2]).unwrap().exprs.len(), 1);
-        assert_eq!(
-            decode_program(&[10, 2]).unwrap(),
-            Program::new(vec![Expr::trim()])
-        );
+        assert_eq!(decode_program(&[10, 2]).unwrap(), Program::new(vec![Expr::trim()]));
     }
 }

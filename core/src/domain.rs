@@ -18,6 +18,7 @@ use std::fmt::Debug;
 use std::hash::Hash;
 
 use crate::error::{DslError, Result};
+use crate::splits::{Part, Split};
 use crate::vocab::{Token, Vocab};
 
 /// The two DSLs of the benchmark.
@@ -176,6 +177,14 @@ pub trait Domain: Send + Sync + 'static {
 
     /// Whether an output is empty (used for the "all parts empty" subgoal rule).
     fn is_empty_output(&self, output: &Self::Output) -> bool;
+
+    // --- sampling ---------------------------------------------------------------------
+
+    /// Draws the next batch of random tasks of a split's train (train, valid) or test
+    /// distribution: RobustFill draws one task at a time, DeepCoder one search's worth of
+    /// tasks sharing the same inputs (1000 for train, 10 for valid and test, as in the
+    /// official generator).
+    fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R, split: Split, part: Part) -> Vec<Task<Self>>;
 
     // --- provided ---------------------------------------------------------------------
 

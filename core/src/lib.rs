@@ -12,9 +12,11 @@
 //!   interpreter entry point returns a [`DslError`] instead of panicking.
 //! - [`task`] reads and writes the benchmark's JSON Lines tasks.
 
+pub mod data;
 pub mod domain;
 pub mod dsl;
 pub mod error;
+pub mod splits;
 pub mod task;
 pub mod vocab;
 
@@ -22,4 +24,5 @@ pub use domain::{Decomposition, Domain, Dsl, Spec, Task, decompose};
 pub use dsl::deepcoder::DeepCoder;
 pub use dsl::robustfill::RobustFill;
 pub use error::{DslError, ErrorKind};
+pub use splits::{Part, Split};
 pub use vocab::{Token, Vocab};

@@ -30,7 +30,11 @@ fn rf_ids() -> impl Strategy<Value = Vec<u16>> {
             let mut ids = exprs.concat();
             if let (Some((at, id)), false) = (corruption, ids.is_empty()) {
                 let i = at.index(ids.len());
-                if id % 2 == 0 { ids[i] = id } else { ids.remove(i); }
+                if id % 2 == 0 {
+                    ids[i] = id
+                } else {
+                    ids.remove(i);
+                }
             }
             ids
         })
@@ -45,7 +49,11 @@ fn alphabet_string(max: usize) -> impl Strategy<Value = String> {
 /// lambdas and variables, sometimes corrupted.
 fn dc_ids() -> impl Strategy<Value = Vec<u16>> {
     let statement = (8u16..=22, prop::option::of(23u16..=41), prop::collection::vec(42u16..=51, 1..3));
-    (1usize..=2, prop::collection::vec(statement, 0..5), prop::option::weighted(0.3, (any::<prop::sample::Index>(), 0u16..=160)))
+    (
+        1usize..=2,
+        prop::collection::vec(statement, 0..5),
+        prop::option::weighted(0.3, (any::<prop::sample::Index>(), 0u16..=160)),
+    )
         .prop_map(|(inputs, statements, corruption)| {
             let mut ids = Vec::new();
             for i in 0..inputs {
@@ -60,7 +68,11 @@ fn dc_ids() -> impl Strategy<Value = Vec<u16>> {
             ids.pop();
             if let (Some((at, id)), false) = (corruption, ids.is_empty()) {
                 let i = at.index(ids.len());
-                if id % 2 == 0 { ids[i] = id } else { ids.remove(i); }
+                if id % 2 == 0 {
+                    ids[i] = id
+                } else {
+                    ids.remove(i);
+                }
             }
             ids
         })

@@ -57,11 +57,11 @@ fn deepcoder_mixed_file() {
     let lines = vec![
         json!({"program": p, "inputs": ["x0 = [ ] | x1 = [ 0 ]", "x0 = [ 1 0 6 9 1 ] | x1 = [ 9 ]"]}).to_string(),
         json!({"program": "x0 = INPUT | x1 = Map (>0) x0", "inputs": ["x0 = [ 1 ]"]}).to_string(), // booleans
-        json!({"program": "x0 = INPUT | x1 = Head x0", "inputs": ["x0 = 4"]}).to_string(),      // ill-typed
-        json!({"program": "x0 = INPUT | x1 = Head", "inputs": ["x0 = [ 1 ]"]}).to_string(),     // arity
-        json!({"program": "x0 = INPUT | x1 = Head x0", "inputs": ["x0 = [ 99 ]"]}).to_string(), // range
-        json!({"program": "x0 = INPUT | x1 = Head x0", "inputs": ["x0 = [ ]"]}).to_string(),    // empty Head
-        json!({"program": "x0 = INPUT | x1 = Head x0", "inputs": [3]}).to_string(),             // not a string
+        json!({"program": "x0 = INPUT | x1 = Head x0", "inputs": ["x0 = 4"]}).to_string(),         // ill-typed
+        json!({"program": "x0 = INPUT | x1 = Head", "inputs": ["x0 = [ 1 ]"]}).to_string(),        // arity
+        json!({"program": "x0 = INPUT | x1 = Head x0", "inputs": ["x0 = [ 99 ]"]}).to_string(),    // range
+        json!({"program": "x0 = INPUT | x1 = Head x0", "inputs": ["x0 = [ ]"]}).to_string(),       // empty Head
+        json!({"program": "x0 = INPUT | x1 = Head x0", "inputs": [3]}).to_string(),                // not a string
         "[1, 2".to_string(),
         json!({"program": "x0 = INPUT | x1 = Count (+1) x0", "inputs": ["x0 = [ 1 -1 0 ]"]}).to_string(),
     ];
@@ -79,7 +79,8 @@ fn reads_and_writes_files() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let input = dir.join("in.jsonl");
     let output = dir.join("out.jsonl");
-    std::fs::write(&input, "{\"program\": \"x0 = INPUT | x1 = Sum x0\", \"inputs\": [\"x0 = [ 1 2 ]\"]}\n").expect("write");
+    std::fs::write(&input, "{\"program\": \"x0 = INPUT | x1 = Sum x0\", \"inputs\": [\"x0 = [ 1 2 ]\"]}\n")
+        .expect("write");
     let status = Command::new(env!("CARGO_BIN_EXE_exedec"))
         .args(["exec", "--dsl", "deepcoder", "--input"])
         .arg(&input)

@@ -8,6 +8,7 @@
 
 pub mod ops;
 pub mod program;
+pub mod sample;
 pub mod tokens;
 pub mod value;
 
@@ -17,8 +18,9 @@ pub use ops::{Lambda, Op, Type};
 pub use program::{MAX_NUM_VARIABLES, Program, State, Statement, Var};
 pub use value::{IntList, MAX_INT, MAX_LIST_LENGTH, MIN_INT, Value, parse_value};
 
-use crate::domain::{Domain, Dsl, Spec};
+use crate::domain::{Domain, Dsl, Spec, Task};
 use crate::error::{DslError, Result};
+use crate::splits::{Part, Split};
 use crate::vocab::{Token, Vocab};
 
 /// The DeepCoder [`Domain`].
@@ -161,6 +163,23 @@ impl Domain for DeepCoder {
 
     fn is_empty_output(&self, _output: &Value) -> bool {
         false
+    }
+
+    fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R, split: Split, part: Part) -> Vec<Task<Self>> {
+        let per_search =
+            if part == Part::Train { sample::TRAIN_PROGRAMS_PER_SEARCH } else { sample::TEST_PROGRAMS_PER_SEARCH };
+        sample::search_tasks(rng, split, part, per_search)
+            .into_iter()
+            .map(|t| {
+                let vars = t.program.inputs().to_vec();
+                let inputs = t
+                    .inputs
+                    .into_iter()
+                    .map(|values| State { entries: vars.iter().copied().zip(values).collect() })
+                    .collect();
+                Task { inputs, outputs: t.outputs, program: Some(t.program) }
+            })
+            .collect()
     }
 }
 

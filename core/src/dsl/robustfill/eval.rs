@@ -375,6 +375,11 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Python's `s.replace(from, to, count)` for a non-empty `from`, appended to `out`.
 fn replace(s: &[u8], from: &[u8], to: &[u8], count: usize, out: &mut Vec<u8>) {
+    if let ([f], [t], usize::MAX) = (from, to, count) {
+        // The common case (Replace of one character by another) is a byte map.
+        out.extend(s.iter().map(|c| if c == f { *t } else { *c }));
+        return;
+    }
     let mut rest = s;
     let mut done = 0;
     while done < count {

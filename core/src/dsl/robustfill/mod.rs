@@ -8,6 +8,7 @@
 pub mod ast;
 pub mod eval;
 pub mod regex;
+pub mod sample;
 pub mod text;
 pub mod tokens;
 pub mod value;
@@ -19,8 +20,9 @@ pub use ast::{Boundary, Call, Case, Expr, Family, Op, Program, Regex, RegexType,
 pub use eval::Interpreter;
 pub use value::Text;
 
-use crate::domain::{Domain, Dsl, Spec};
+use crate::domain::{Domain, Dsl, Spec, Task};
 use crate::error::Result;
+use crate::splits::{Part, Split};
 use crate::vocab::{Token, Vocab};
 
 /// The longest input string of the benchmark's tasks.
@@ -171,6 +173,11 @@ impl Domain for RobustFill {
 
     fn is_empty_output(&self, output: &Text) -> bool {
         output.is_empty()
+    }
+
+    fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R, split: Split, part: Part) -> Vec<Task<Self>> {
+        let t = sample::random_task(rng, split, part);
+        vec![Task { inputs: t.inputs, outputs: t.outputs, program: Some(t.program) }]
     }
 }
 

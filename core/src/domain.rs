@@ -98,7 +98,10 @@ pub struct Decomposition<D: Domain + ?Sized> {
 }
 
 /// A DSL as seen by search, training and evaluation.
-pub trait Domain: Send + Sync + 'static {
+///
+/// Implementors are plain tags (unit structs); the derive-friendly supertraits let generic
+/// containers such as [`Spec<D>`] derive their own traits.
+pub trait Domain: Copy + Default + Debug + PartialEq + Eq + Hash + Send + Sync + 'static {
     /// One example's input as the models read it (RobustFill: a string; DeepCoder: a program
     /// state).
     type Input: Clone + Debug + PartialEq + Eq + Hash + Send + Sync;
@@ -174,6 +177,10 @@ pub trait Domain: Send + Sync + 'static {
     /// `produced`, and whether the task is then solved. `None` when the step is inconsistent
     /// with the specification.
     fn next_spec(&self, spec: &Spec<Self>, step: &Self::Step, produced: &[Self::Output]) -> Option<(Spec<Self>, bool)>;
+
+    /// The official iteration limit of the step-wise search for a task whose first example's
+    /// input is `input` (RobustFill 20; DeepCoder one new variable per step, at most 10).
+    fn max_steps(&self, input: &Self::Input) -> usize;
 
     /// Whether an output is empty (used for the "all parts empty" subgoal rule).
     fn is_empty_output(&self, output: &Self::Output) -> bool;

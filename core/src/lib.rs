@@ -16,6 +16,7 @@ pub mod data;
 pub mod domain;
 pub mod dsl;
 pub mod error;
+pub mod search;
 pub mod splits;
 pub mod task;
 pub mod vocab;

@@ -24,7 +24,7 @@ use crate::splits::{Part, Split};
 use crate::vocab::{Token, Vocab};
 
 /// The DeepCoder [`Domain`].
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct DeepCoder;
 
 fn vocab_static() -> &'static Vocab {
@@ -159,6 +159,10 @@ impl Domain for DeepCoder {
         }
         let done = produced == spec.outputs.as_slice();
         Some((Spec::new(inputs, spec.outputs.clone()), done))
+    }
+
+    fn max_steps(&self, input: &State) -> usize {
+        MAX_NUM_VARIABLES.saturating_sub(input.len())
     }
 
     fn is_empty_output(&self, _output: &Value) -> bool {

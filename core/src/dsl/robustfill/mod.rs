@@ -38,7 +38,7 @@ pub fn with_interpreter<R>(f: impl FnOnce(&mut Interpreter) -> R) -> R {
 }
 
 /// The RobustFill [`Domain`].
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct RobustFill;
 
 fn vocabs() -> &'static (Vocab, Vocab) {
@@ -169,6 +169,10 @@ impl Domain for RobustFill {
         let outputs: Vec<Text> = spec.outputs.iter().zip(produced).map(|(out, part)| out.suffix(part.len())).collect();
         let done = outputs.iter().all(Text::is_empty);
         Some((Spec::new(spec.inputs.clone(), outputs), done))
+    }
+
+    fn max_steps(&self, _input: &Text) -> usize {
+        20
     }
 
     fn is_empty_output(&self, output: &Text) -> bool {

@@ -1,0 +1,233 @@
+//! One beam-search call (spec §6.1), batched over the beam, able to start from carried
+//! state as ExeDec needs: some rows are live (their sequences start at BOS with the row's
+//! accumulated score) and some beam elements are already finished and sit in the finished
+//! pool with their scores.
+//!
+//! Each step takes the log-softmax over the full vocabulary, adds the parent's score, keeps
+//! the best 2K (row, token) candidates, moves those ending in EOS to the finished pool
+//! (length penalty α = 0: the raw sum of log-probabilities) and continues with the best K
+//! others. The search stops at the maximum length, or once the pool is full and its worst
+//! score beats the best live score (exact with α = 0, since scores only decrease).
+
+use super::model::{EncoderInput, ModelError, StepModel};
+use crate::vocab::{BOS, EOS, Token};
+
+/// Where a hypothesis comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// An extension of live row `i` (an index into the `rows` of the call).
+    Row(usize),
+    /// A finished element carried through unchanged (its caller-given id).
+    Carried(usize),
+}
+
+/// A result of a beam-search call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hypothesis {
+    pub origin: Origin,
+    /// The predicted tokens, without BOS and EOS.
+    pub tokens: Vec<Token>,
+    pub score: f64,
+    /// Whether the sequence ended with EOS (false only when no sequence finished at all).
+    pub ended: bool,
+}
+
+#[derive(Clone)]
+struct Live {
+    row: usize,
+    tokens: Vec<Token>,
+    score: f64,
+}
+
+/// Runs one beam search of width `k` over the live `rows` (specification and starting
+/// score) with the finished elements `carried` (id and score) in the pool. Returns at most
+/// `k` hypotheses, best first: the finished pool if it is not empty, else the live
+/// sequences. `should_stop` is polled between decoding steps.
+pub fn beam_search<M: StepModel>(
+    model: &M,
+    rows: &[(EncoderInput, f64)],
+    carried: &[(usize, f64)],
+    k: usize,
+    should_stop: &dyn Fn() -> bool,
+) -> Result<Vec<Hypothesis>, ModelError> {
+    let mut pool: Vec<Hypothesis> = carried
+        .iter()
+        .map(|&(id, score)| Hypothesis { origin: Origin::Carried(id), tokens: Vec::new(), score, ended: true })
+        .collect();
+    sort_best_first(&mut pool);
+    pool.truncate(k);
+    if rows.is_empty() || k == 0 {
+        return Ok(pool);
+    }
+    let vocab = model.vocab_size();
+    let max_new_tokens = model.max_target_len().saturating_sub(1).max(1);
+    let specs: Vec<EncoderInput> = rows.iter().map(|(s, _)| s.clone()).collect();
+    let mut state = model.start(&specs)?;
+    let mut live: Vec<Live> =
+        rows.iter().enumerate().map(|(i, (_, s))| Live { row: i, tokens: Vec::new(), score: *s }).collect();
+    let mut last: Vec<Token> = vec![BOS; live.len()];
+
+    for t in 0..max_new_tokens {
+        if should_stop() {
+            return Err(ModelError::Cancelled);
+        }
+        let log_probs = model.next_log_probs(&mut state, &last)?;
+        if log_probs.len() != live.len() * vocab {
+            return Err(ModelError::Backend(format!(
+                "model returned {} log-probabilities for {} rows of {vocab}",
+                log_probs.len(),
+                live.len()
+            )));
+        }
+        // The best 2K (row, token) candidates over all rows.
+        let mut cands: Vec<(f64, usize, Token)> = Vec::with_capacity(live.len() * vocab);
+        for (r, l) in live.iter().enumerate() {
+            for (v, &lp) in log_probs[r * vocab..(r + 1) * vocab].iter().enumerate() {
+                if lp.is_finite() {
+                    cands.push((l.score + f64::from(lp), r, v as Token));
+                }
+            }
+        }
+        let keep = (2 * k).min(cands.len());
+        if keep == 0 {
+            break;
+        }
+        let by_score = |a: &(f64, usize, Token), b: &(f64, usize, Token)| {
+            b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+        };
+        if keep < cands.len() {
+            cands.select_nth_unstable_by(keep - 1, by_score);
+            cands.truncate(keep);
+        }
+        cands.sort_by(by_score);
+
+        let mut next_live: Vec<Live> = Vec::with_capacity(k);
+        let mut parents: Vec<usize> = Vec::with_capacity(k);
+        for &(score, r, v) in &cands {
+            if v == EOS {
+                pool.push(Hypothesis {
+                    origin: Origin::Row(live[r].row),
+                    tokens: live[r].tokens.clone(),
+                    score,
+                    ended: true,
+                });
+            } else if next_live.len() < k {
+                let mut tokens = live[r].tokens.clone();
+                tokens.push(v);
+                next_live.push(Live { row: live[r].row, tokens, score });
+                parents.push(r);
+            }
+        }
+        sort_best_first(&mut pool);
+        pool.truncate(k);
+
+        let full = pool.len() >= k;
+        let best_live = next_live.first().map(|l| l.score).unwrap_or(f64::NEG_INFINITY);
+        let worst_finished = pool.last().map(|h| h.score).unwrap_or(f64::NEG_INFINITY);
+        let at_end = t + 1 >= max_new_tokens;
+        if next_live.is_empty() || (full && worst_finished > best_live) || at_end {
+            live = next_live;
+            break;
+        }
+        model.reorder(&mut state, &parents)?;
+        last = next_live.iter().map(|l| *l.tokens.last().unwrap_or(&BOS)).collect();
+        live = next_live;
+    }
+
+    if pool.is_empty() {
+        let mut out: Vec<Hypothesis> = live
+            .into_iter()
+            .map(|l| Hypothesis { origin: Origin::Row(l.row), tokens: l.tokens, score: l.score, ended: false })
+            .collect();
+        sort_best_first(&mut out);
+        out.truncate(k);
+        return Ok(out);
+    }
+    Ok(pool)
+}
+
+fn sort_best_first(h: &mut [Hypothesis]) {
+    h.sort_by(|a, b| b.score.total_cmp(&a.score));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bigram-free toy model: the log-probabilities depend only on the prefix length.
+    struct Toy {
+        table: Vec<Vec<f32>>,
+    }
+
+    impl StepModel for Toy {
+        type State = Vec<usize>;
+        fn vocab_size(&self) -> usize {
+            self.table[0].len()
+        }
+        fn max_target_len(&self) -> usize {
+            self.table.len() + 1
+        }
+        fn max_io_len(&self) -> usize {
+            10
+        }
+        fn start(&self, specs: &[EncoderInput]) -> Result<Vec<usize>, ModelError> {
+            Ok(vec![0; specs.len()])
+        }
+        fn next_log_probs(&self, state: &mut Vec<usize>, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
+            assert_eq!(state.len(), tokens.len());
+            let mut out = Vec::new();
+            for pos in state.iter_mut() {
+                out.extend(self.table[(*pos).min(self.table.len() - 1)].iter().map(|p| p.ln()));
+                *pos += 1;
+            }
+            Ok(out)
+        }
+        fn reorder(&self, state: &mut Vec<usize>, parents: &[usize]) -> Result<(), ModelError> {
+            *state = parents.iter().map(|&p| state[p]).collect();
+            Ok(())
+        }
+    }
+
+    fn never() -> bool {
+        false
+    }
+
+    #[test]
+    fn finds_the_most_probable_sequences() {
+        // vocab: 0 pad, 1 BOS, 2 EOS, 3, 4
+        let model = Toy {
+            table: vec![vec![0.0, 0.0, 0.1, 0.6, 0.3], vec![0.0, 0.0, 0.7, 0.2, 0.1], vec![0.0, 0.0, 1.0, 0.0, 0.0]],
+        };
+        let out = beam_search(&model, &[(EncoderInput::default(), 0.0)], &[], 3, &never).unwrap();
+        let seqs: Vec<Vec<Token>> = out.iter().map(|h| h.tokens.clone()).collect();
+        // P([3]) = .42, P([4]) = .21, P([3,3]) = .12, P([]) = .1
+        assert_eq!(seqs, vec![vec![3], vec![4], vec![3, 3]]);
+        assert!((out[0].score - (0.6f64 * 0.7).ln()).abs() < 1e-5);
+        assert!(out.iter().all(|h| h.ended));
+    }
+
+    #[test]
+    fn carried_elements_compete_with_new_ones() {
+        let model = Toy { table: vec![vec![0.0, 0.0, 0.5, 0.5, 0.0], vec![0.0, 0.0, 1.0, 0.0, 0.0]] };
+        let rows = [(EncoderInput::default(), -1.0)];
+        let out = beam_search(&model, &rows, &[(7, -0.1), (8, -50.0)], 2, &never).unwrap();
+        assert_eq!(out[0].origin, Origin::Carried(7));
+        assert_eq!(out[1].origin, Origin::Row(0));
+        assert!((out[1].score - (-1.0 + 0.5f64.ln())).abs() < 1e-5);
+    }
+
+    #[test]
+    fn returns_live_sequences_when_nothing_finishes() {
+        let model = Toy { table: vec![vec![0.0, 0.0, 0.0, 0.5, 0.5]; 3] };
+        let out = beam_search(&model, &[(EncoderInput::default(), 0.0)], &[], 2, &never).unwrap();
+        assert_eq!(out.len(), 2);
+        assert!(out.iter().all(|h| !h.ended && h.tokens.len() == 3));
+    }
+
+    #[test]
+    fn cancellation_is_reported() {
+        let model = Toy { table: vec![vec![0.0, 0.0, 0.5, 0.5, 0.0]] };
+        let err = beam_search(&model, &[(EncoderInput::default(), 0.0)], &[], 2, &|| true).unwrap_err();
+        assert_eq!(err, ModelError::Cancelled);
+    }
+}

@@ -1,0 +1,770 @@
+//! The ExeDec search (spec §6.2) and the No-Subgoal ablation (§6.3), written once over the
+//! [`Domain`] abstraction.
+//!
+//! One beam of K elements is shared by both models. Each iteration:
+//!
+//! - **A. Subgoal step** (ExeDec only): the SubgoalModel predicts, for every live element,
+//!   the next subgoal (the next step's output on every example). A subgoal with the wrong
+//!   number of parts, all parts empty, an undecodable part or one inconsistent with the
+//!   specification (RobustFill: not a prefix of the remaining output) makes its element
+//!   invalid.
+//! - **B. Synthesis step**: the SynthesizerModel (No-Subgoal: the combined model, reading the
+//!   remaining specification instead of a subgoal) predicts the step that reaches it. The
+//!   step is executed; a step that fails to decode or run, or whose outputs are
+//!   inconsistent with the specification, makes its element invalid. The specification is
+//!   updated by execution (the program does not have to reproduce the predicted subgoal),
+//!   and among the elements processed, only the best-scored one of each functionality (the
+//!   resulting specification) survives.
+//!
+//! Scores are cumulative log-probabilities of every subgoal and program token. Invalid
+//! elements get a large penalty and stay in the beam as finished, as in the official code.
+//! The task is solved if any final element's program reproduces every example.
+
+use std::collections::HashSet;
+
+use super::beam::{Hypothesis, Origin, beam_search};
+use super::model::{EncoderInput, ModelError, StepModel};
+use crate::domain::{Domain, Dsl, Spec};
+use crate::vocab::{BOS, EOS, PAD, Token};
+
+/// The score penalty of an invalid element (the official `NEG_INF`).
+pub const INVALID_PENALTY: f64 = -1e7;
+
+/// Inference quirks of the official code (spec §6.6) that a model trained by the official
+/// pipeline may depend on. They are off by default: the models here are trained and run with
+/// the same encodings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Quirks {
+    /// §6.6.1: after the first step, append EOS to the encoded remaining outputs (and to
+    /// DeepCoder's program states), which training data never contains.
+    pub eos_after_first_step: bool,
+    /// §6.6.2: give DeepCoder subgoal parts the padding tokens that the official splitting on
+    /// `|` and re-tokenizing on spaces leaves around them.
+    pub deepcoder_subgoal_pads: bool,
+}
+
+/// Settings of one search.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SearchConfig {
+    /// Beam size K (10 in the paper).
+    pub beam_size: usize,
+    /// Iteration limit; `None` for the official limits (RobustFill 20; DeepCoder one new
+    /// variable per step, at most 10 variables).
+    pub max_steps: Option<usize>,
+    pub quirks: Quirks,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig { beam_size: 10, max_steps: None, quirks: Quirks::default() }
+    }
+}
+
+/// Which search to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// SubgoalModel + SynthesizerModel.
+    Exedec,
+    /// The ablation: one model predicts the next step directly.
+    NoSubgoal,
+    /// The Transformer baseline: one beam search for the whole program.
+    Transformer,
+}
+
+impl Method {
+    pub const ALL: [Method; 3] = [Method::Exedec, Method::NoSubgoal, Method::Transformer];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Exedec => "exedec",
+            Method::NoSubgoal => "no-subgoal",
+            Method::Transformer => "transformer",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Method {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().replace('_', "-").as_str() {
+            "exedec" => Ok(Method::Exedec),
+            "no-subgoal" | "nosubgoal" | "ablation" => Ok(Method::NoSubgoal),
+            "transformer" | "baseline" => Ok(Method::Transformer),
+            _ => Err(format!("unknown method {s:?} (expected exedec, no-subgoal or transformer)")),
+        }
+    }
+}
+
+/// One step of a found program: the predicted subgoal (ExeDec), the step and what it
+/// produced on the examples.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceStep<D: Domain> {
+    pub subgoal: Option<Vec<D::Output>>,
+    pub step: D::Step,
+    pub outputs: Vec<D::Output>,
+}
+
+/// What the best element predicted in one iteration (for error attribution).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IterationBest<D: Domain> {
+    /// The best element's subgoal after step A, if it was live and valid.
+    pub subgoal: Option<Vec<D::Output>>,
+    /// The outputs of the best element's new step after step B, if it was processed.
+    pub step_outputs: Option<Vec<D::Output>>,
+}
+
+/// Progress events, for interfaces that show the search as it runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Progress {
+    /// A model call is about to start.
+    Phase { iteration: usize, subgoal: bool },
+    /// An iteration ended with this many live elements.
+    Iteration { iteration: usize, live: usize, best_score: f64 },
+}
+
+/// The state of a beam element at the end of a search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ElementStatus {
+    /// Could still be extended (the step limit was reached).
+    Live,
+    /// Its program produced the whole specification.
+    Done,
+    /// Pruned: an invalid prediction or a functional duplicate of a better element.
+    Invalid,
+}
+
+/// One element of the final beam.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BeamElement<D: Domain> {
+    pub program: D::Program,
+    pub score: f64,
+    pub status: ElementStatus,
+}
+
+/// The result of a search.
+#[derive(Debug, Clone)]
+pub struct SearchOutcome<D: Domain> {
+    pub solved: bool,
+    /// The solving program, or the best-scored program found if none solves the task.
+    pub program: Option<D::Program>,
+    /// The decomposition of `program`, step by step.
+    pub steps: Vec<TraceStep<D>>,
+    pub score: f64,
+    /// Iterations run (a final subgoal-only iteration counts as a half step, rounded up).
+    pub iterations: usize,
+    pub best_per_iteration: Vec<IterationBest<D>>,
+    /// The final beam, best first.
+    pub beam: Vec<BeamElement<D>>,
+}
+
+/// Cancellation and progress reporting for a search (both optional).
+#[derive(Default)]
+pub struct Control<'a> {
+    /// Polled between decoding steps; the search ends with `ModelError::Cancelled`.
+    pub should_stop: Option<&'a dyn Fn() -> bool>,
+    pub progress: Option<&'a mut dyn FnMut(Progress)>,
+}
+
+impl Control<'_> {
+    fn stopped(&self) -> bool {
+        self.should_stop.is_some_and(|f| f())
+    }
+
+    fn report(&mut self, p: Progress) {
+        if let Some(f) = self.progress.as_mut() {
+            f(p);
+        }
+    }
+}
+
+use ElementStatus as Status;
+
+#[derive(Debug, Clone)]
+struct Element<D: Domain> {
+    score: f64,
+    status: Status,
+    program: D::Program,
+    spec: Spec<D>,
+    subgoal: Option<Vec<D::Output>>,
+    trace: Vec<TraceStep<D>>,
+    /// Produced by the current synthesis step (the scope of functional de-duplication).
+    fresh: bool,
+}
+
+impl<D: Domain> Element<D> {
+    fn invalidate(&mut self) {
+        if self.status != Status::Invalid {
+            self.status = Status::Invalid;
+            self.score += INVALID_PENALTY;
+        }
+    }
+}
+
+/// Encodes a specification for a model, or `None` if a sequence is longer than it accepts.
+fn encode_spec<D: Domain>(
+    domain: &D,
+    inputs: &[D::Input],
+    outputs: &[Vec<Token>],
+    eos_on_inputs: bool,
+    max_len: usize,
+) -> Option<EncoderInput> {
+    let mut enc = EncoderInput { inputs: Vec::with_capacity(inputs.len()), outputs: outputs.to_vec() };
+    for i in inputs {
+        let mut v = Vec::new();
+        domain.encode_input(i, &mut v).ok()?;
+        if eos_on_inputs {
+            v.push(EOS);
+        }
+        enc.inputs.push(v);
+    }
+    let fits = enc.inputs.iter().chain(&enc.outputs).all(|s| s.len() <= max_len);
+    fits.then_some(enc)
+}
+
+fn encode_outputs<D: Domain>(domain: &D, outputs: &[D::Output], eos: bool) -> Option<Vec<Vec<Token>>> {
+    outputs
+        .iter()
+        .map(|o| {
+            let mut v = Vec::new();
+            domain.encode_output(o, &mut v).ok()?;
+            if eos {
+                v.push(EOS);
+            }
+            Some(v)
+        })
+        .collect()
+}
+
+/// Drops padding, BOS and EOS.
+fn clean(tokens: &[Token]) -> Vec<Token> {
+    tokens.iter().copied().filter(|&t| t != PAD && t != BOS && t != EOS).collect()
+}
+
+/// Decodes a predicted subgoal: strip separators at both ends, split at separators, decode
+/// each part, then check it against the specification.
+fn decode_subgoal<D: Domain>(domain: &D, spec: &Spec<D>, tokens: &[Token]) -> Option<Vec<D::Output>> {
+    let sep = domain.io_vocab().separator()?;
+    let t = clean(tokens);
+    let start = t.iter().position(|&x| x != sep).unwrap_or(t.len());
+    let end = t.iter().rposition(|&x| x != sep).map_or(start, |e| e + 1);
+    let body = &t[start..end.max(start)];
+    let parts: Vec<&[Token]> = body.split(|&x| x == sep).collect();
+    if parts.len() != spec.num_examples() || parts.iter().all(|p| p.is_empty()) {
+        return None;
+    }
+    let subgoal: Vec<D::Output> = parts.iter().map(|p| domain.decode_output(p).ok()).collect::<Option<_>>()?;
+    domain.check_subgoal(spec, &subgoal).then_some(subgoal)
+}
+
+/// Runs the ExeDec search (`subgoal_model` given) or the No-Subgoal ablation (`None`, with
+/// `step_model` the combined model) on a task's examples.
+pub fn exedec_search<D: Domain, S: StepModel, Y: StepModel>(
+    domain: &D,
+    task: &Spec<D>,
+    subgoal_model: Option<&S>,
+    step_model: &Y,
+    config: &SearchConfig,
+    control: &mut Control<'_>,
+) -> Result<SearchOutcome<D>, ModelError> {
+    let k = config.beam_size.max(1);
+    let first_input =
+        task.inputs.first().ok_or_else(|| ModelError::Input("a task needs at least one example".into()))?;
+    let empty = domain.empty_program(first_input).map_err(|e| ModelError::Input(e.to_string()))?;
+    let mut elems: Vec<Element<D>> = vec![Element {
+        score: 0.0,
+        status: Status::Live,
+        program: empty,
+        spec: task.clone(),
+        subgoal: None,
+        trace: Vec::new(),
+        fresh: false,
+    }];
+    let max_steps = config.max_steps.unwrap_or_else(|| domain.max_steps(first_input));
+    let is_dc = domain.dsl() == Dsl::DeepCoder;
+    let mut best_per_iteration = Vec::new();
+    let mut iterations = 0;
+
+    for it in 0..max_steps {
+        if !elems.iter().any(|e| e.status == Status::Live) {
+            break;
+        }
+        let quirk_eos = config.quirks.eos_after_first_step && it > 0;
+        let mut best = IterationBest { subgoal: None, step_outputs: None };
+
+        // A. Subgoal step.
+        if let Some(sm) = subgoal_model {
+            control.report(Progress::Phase { iteration: it, subgoal: true });
+            let (rows, live_idx, carried) = split_beam(&elems, |e| {
+                let outs = encode_outputs(domain, &e.spec.outputs, quirk_eos)?;
+                encode_spec(domain, &e.spec.inputs, &outs, quirk_eos && is_dc, sm.max_io_len())
+            });
+            let hyps = beam_search(sm, &rows, &carried, k, &|| control.stopped())?;
+            elems = rebuild(&elems, &live_idx, hyps, |e, h| match decode_subgoal(domain, &e.spec, &h.tokens) {
+                Some(sg) => e.subgoal = Some(sg),
+                None => e.invalidate(),
+            });
+            if let Some(e) = elems.first().filter(|e| e.status == Status::Live) {
+                best.subgoal = e.subgoal.clone();
+            }
+            if !elems.iter().any(|e| e.status == Status::Live) {
+                iterations = it + 1;
+                best_per_iteration.push(best);
+                break;
+            }
+        }
+
+        // B. Synthesis step.
+        control.report(Progress::Phase { iteration: it, subgoal: false });
+        let (rows, live_idx, carried) = split_beam(&elems, |e| {
+            let outs = match (&e.subgoal, subgoal_model.is_some()) {
+                (Some(sg), true) => {
+                    let mut parts = encode_outputs(domain, sg, false)?;
+                    if is_dc && config.quirks.deepcoder_subgoal_pads {
+                        let n = parts.len();
+                        for (j, p) in parts.iter_mut().enumerate() {
+                            if j > 0 {
+                                p.insert(0, PAD);
+                            }
+                            if j + 1 < n {
+                                p.push(PAD);
+                            }
+                        }
+                    }
+                    parts
+                }
+                _ => encode_outputs(domain, &e.spec.outputs, quirk_eos)?,
+            };
+            encode_spec(domain, &e.spec.inputs, &outs, quirk_eos && is_dc, step_model.max_io_len())
+        });
+        let hyps = beam_search(step_model, &rows, &carried, k, &|| control.stopped())?;
+        elems = rebuild(&elems, &live_idx, hyps, |e, h| {
+            e.fresh = true;
+            apply_step(domain, e, &h.tokens);
+        });
+        // Functional de-duplication among the elements processed in this step: the beam is
+        // best first, so the first element of each resulting specification survives.
+        let mut seen: HashSet<Option<Spec<D>>> = HashSet::new();
+        for e in elems.iter_mut().filter(|e| e.fresh) {
+            let key = (e.status != Status::Invalid).then(|| e.spec.clone());
+            if !seen.insert(key) {
+                e.invalidate();
+            }
+        }
+        for e in elems.iter_mut() {
+            e.subgoal = None;
+            e.fresh = false;
+        }
+        elems.sort_by(|a, b| b.score.total_cmp(&a.score));
+        if let Some(e) = elems.first() {
+            if e.status != Status::Invalid {
+                best.step_outputs = e.trace.last().map(|s| s.outputs.clone());
+            }
+        }
+        best_per_iteration.push(best);
+        iterations = it + 1;
+        let live = elems.iter().filter(|e| e.status == Status::Live).count();
+        let best_score = elems.first().map_or(f64::NEG_INFINITY, |e| e.score);
+        control.report(Progress::Iteration { iteration: it, live, best_score });
+    }
+
+    Ok(finish(domain, task, elems, iterations, best_per_iteration))
+}
+
+/// Splits the beam into live rows (encoded by `encode`; an element that cannot be encoded
+/// becomes invalid and finished) and carried finished elements.
+#[allow(clippy::type_complexity)]
+fn split_beam<D: Domain>(
+    elems: &[Element<D>],
+    mut encode: impl FnMut(&Element<D>) -> Option<EncoderInput>,
+) -> (Vec<(EncoderInput, f64)>, Vec<usize>, Vec<(usize, f64)>) {
+    let mut rows = Vec::new();
+    let mut live_idx = Vec::new();
+    let mut carried = Vec::new();
+    for (i, e) in elems.iter().enumerate() {
+        match (e.status, encode(e)) {
+            (Status::Live, Some(enc)) => {
+                rows.push((enc, e.score));
+                live_idx.push(i);
+            }
+            (Status::Live, None) => carried.push((i, e.score + INVALID_PENALTY)),
+            _ => carried.push((i, e.score)),
+        }
+    }
+    (rows, live_idx, carried)
+}
+
+/// The new beam from a beam search's hypotheses: carried elements unchanged (or newly
+/// invalid if they could not be encoded), extensions of live rows updated by `update`.
+fn rebuild<D: Domain>(
+    elems: &[Element<D>],
+    live_idx: &[usize],
+    hyps: Vec<Hypothesis>,
+    mut update: impl FnMut(&mut Element<D>, &Hypothesis),
+) -> Vec<Element<D>> {
+    let mut out = Vec::with_capacity(hyps.len());
+    for h in hyps {
+        match h.origin {
+            Origin::Carried(id) => {
+                let mut e = elems[id].clone();
+                if e.status == Status::Live {
+                    // A live element whose specification the model cannot read.
+                    e.invalidate();
+                }
+                out.push(e);
+            }
+            Origin::Row(r) => {
+                let mut e = elems[live_idx[r]].clone();
+                e.score = h.score;
+                update(&mut e, &h);
+                out.push(e);
+            }
+        }
+    }
+    out.sort_by(|a, b| b.score.total_cmp(&a.score));
+    out
+}
+
+/// Decodes a predicted step, appends it to the element's program, executes it and updates
+/// the specification.
+fn apply_step<D: Domain>(domain: &D, e: &mut Element<D>, tokens: &[Token]) {
+    let ids = clean(tokens);
+    let Some(first) = e.spec.inputs.first() else { return e.invalidate() };
+    let Ok(step) = domain.decode_step(&ids, first) else { return e.invalidate() };
+    let Ok(program) = domain.push_step(&e.program, step.clone()) else { return e.invalidate() };
+    let Ok(produced) = domain.run_step_all(&step, &e.spec.inputs) else { return e.invalidate() };
+    let Some((spec, done)) = domain.next_spec(&e.spec, &step, &produced) else { return e.invalidate() };
+    e.program = program;
+    e.spec = spec;
+    e.trace.push(TraceStep { subgoal: e.subgoal.clone(), step, outputs: produced });
+    if done {
+        e.status = Status::Done;
+    }
+}
+
+fn finish<D: Domain>(
+    domain: &D,
+    task: &Spec<D>,
+    elems: Vec<Element<D>>,
+    iterations: usize,
+    best_per_iteration: Vec<IterationBest<D>>,
+) -> SearchOutcome<D> {
+    let solving = elems.iter().find(|e| domain.satisfies(&e.program, &task.inputs, &task.outputs));
+    let chosen = solving.or_else(|| elems.iter().find(|e| e.status != Status::Invalid)).or(elems.first());
+    SearchOutcome {
+        solved: solving.is_some(),
+        program: chosen.map(|e| e.program.clone()),
+        steps: chosen.map(|e| e.trace.clone()).unwrap_or_default(),
+        score: chosen.map_or(f64::NEG_INFINITY, |e| e.score),
+        iterations,
+        best_per_iteration,
+        beam: elems
+            .iter()
+            .map(|e| BeamElement { program: e.program.clone(), score: e.score, status: e.status })
+            .collect(),
+    }
+}
+
+/// The Transformer baseline (§6.4): one beam search for whole programs; solved if any beam
+/// element reproduces every example.
+pub fn transformer_search<D: Domain, M: StepModel>(
+    domain: &D,
+    task: &Spec<D>,
+    model: &M,
+    config: &SearchConfig,
+    control: &mut Control<'_>,
+) -> Result<SearchOutcome<D>, ModelError> {
+    let outs = encode_outputs(domain, &task.outputs, false)
+        .ok_or_else(|| ModelError::Input("outputs do not encode".into()))?;
+    let enc = encode_spec(domain, &task.inputs, &outs, false, model.max_io_len())
+        .ok_or_else(|| ModelError::Input("the examples are longer than the model accepts".into()))?;
+    control.report(Progress::Phase { iteration: 0, subgoal: false });
+    let hyps = beam_search(model, &[(enc, 0.0)], &[], config.beam_size.max(1), &|| control.stopped())?;
+    let programs: Vec<(D::Program, f64)> =
+        hyps.iter().filter_map(|h| domain.decode_program(&clean(&h.tokens)).ok().map(|p| (p, h.score))).collect();
+    let solving = programs.iter().find(|(p, _)| domain.satisfies(p, &task.inputs, &task.outputs));
+    let chosen = solving.or(programs.first());
+    let steps = chosen
+        .map(|(p, _)| {
+            let mut spec = task.clone();
+            let mut trace = Vec::new();
+            for step in domain.steps(p) {
+                let Ok(outputs) = domain.run_step_all(&step, &spec.inputs) else { break };
+                let next = domain.next_spec(&spec, &step, &outputs);
+                trace.push(TraceStep { subgoal: None, step, outputs });
+                match next {
+                    Some((s, _)) => spec = s,
+                    None => break,
+                }
+            }
+            trace
+        })
+        .unwrap_or_default();
+    let beam = programs
+        .iter()
+        .map(|(p, s)| {
+            let done = domain.satisfies(p, &task.inputs, &task.outputs);
+            BeamElement { program: p.clone(), score: *s, status: if done { Status::Done } else { Status::Live } }
+        })
+        .collect();
+    Ok(SearchOutcome {
+        solved: solving.is_some(),
+        program: chosen.map(|(p, _)| p.clone()),
+        steps,
+        score: chosen.map_or(f64::NEG_INFINITY, |(_, s)| *s),
+        iterations: 1,
+        best_per_iteration: Vec::new(),
+        beam,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{ModelKind, encode_task};
+    use crate::dsl::deepcoder::DeepCoder;
+    use crate::dsl::robustfill::RobustFill;
+    use crate::search::oracle::OracleModel;
+    use crate::task::TaskRecord;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn rf_task(program: &str, inputs: &[&str]) -> (Spec<RobustFill>, crate::data::EncodedTask) {
+        let d = RobustFill;
+        let p = d.parse_readable(program).unwrap();
+        let inputs: Vec<_> = inputs.iter().map(|s| d.parse_input(s).unwrap()).collect();
+        let outputs: Vec<_> = inputs.iter().map(|i| d.execute(&p, i).unwrap()).collect();
+        let task = crate::Task { inputs: inputs.clone(), outputs: outputs.clone(), program: Some(p) };
+        (Spec::new(inputs, outputs), encode_task(&d, &task).unwrap())
+    }
+
+    fn tokens(program: &str) -> Vec<Token> {
+        let d = RobustFill;
+        let mut v = Vec::new();
+        d.encode_step(&d.parse_readable(program).unwrap().exprs[0], &mut v).unwrap();
+        v
+    }
+
+    #[test]
+    fn functional_duplicates_and_invalid_steps_are_pruned() {
+        let d = RobustFill;
+        let (spec, enc) = rf_task("GetToken(WORD, 1) | Const('.')", &["ab cd", "ef gh"]);
+        let sep = d.io_vocab().separator().unwrap();
+        let subgoal = OracleModel::new(ModelKind::Subgoal, [&enc], 87, sep);
+        let mut synth = OracleModel::new(ModelKind::Synthesizer, [&enc], 316, sep);
+        // For the first step: a functional duplicate (the first of two words is the second
+        // from the end), an ill-typed step and one whose output is not a prefix.
+        let first = EncoderInput { inputs: enc.steps[0].inputs.clone(), outputs: enc.steps[0].subgoal.clone() };
+        synth.add_candidate(&first, tokens("GetToken(WORD, -2)"), 0.5);
+        synth.add_candidate(
+            &first,
+            tokens("GetToken(WORD, 1)").into_iter().map(|t| if t == 103 { 111 } else { t }).collect(),
+            0.4,
+        );
+        synth.add_candidate(&first, tokens("GetToken(WORD, 2)"), 0.3);
+        let config = SearchConfig { beam_size: 5, max_steps: Some(1), ..SearchConfig::default() };
+        let out = exedec_search(&d, &spec, Some(&subgoal), &synth, &config, &mut Control::default()).unwrap();
+        let live: Vec<_> = out.beam.iter().filter(|e| e.status == Status::Live).collect();
+        assert_eq!(live.len(), 1, "only one element per functionality survives: {:?}", out.beam);
+        assert_eq!(d.format_readable(&live[0].program), "GetToken(WORD, 1)");
+        let dup = out.beam.iter().find(|e| d.format_readable(&e.program) == "GetToken(WORD, -2)").unwrap();
+        assert_eq!(dup.status, Status::Invalid);
+        assert!(dup.score < INVALID_PENALTY / 2.0);
+        // Ill-typed and non-prefix predictions never extend a program.
+        assert!(out.beam.iter().all(|e| e.program.len() <= 1 && !d.format_readable(&e.program).contains("WORD, 2")));
+        // With more steps the task is solved.
+        let config = SearchConfig { beam_size: 5, ..SearchConfig::default() };
+        let out = exedec_search(&d, &spec, Some(&subgoal), &synth, &config, &mut Control::default()).unwrap();
+        assert!(out.solved);
+    }
+
+    #[test]
+    fn invalid_subgoals_are_pruned() {
+        let d = RobustFill;
+        let (spec, enc) = rf_task("GetToken(WORD, 1) | Const('.')", &["ab cd", "ef gh"]);
+        let sep = d.io_vocab().separator().unwrap();
+        let mut subgoal = OracleModel::new(ModelKind::Subgoal, [&enc], 87, sep);
+        let synth = OracleModel::new(ModelKind::Synthesizer, [&enc], 316, sep);
+        let first = EncoderInput { inputs: enc.steps[0].inputs.clone(), outputs: enc.steps[0].outputs.clone() };
+        let text = |s: &str| {
+            let mut v = Vec::new();
+            for (j, part) in s.split('|').enumerate() {
+                if j > 0 {
+                    v.push(sep);
+                }
+                d.encode_output(&d.parse_output(part).unwrap(), &mut v).unwrap();
+            }
+            v
+        };
+        subgoal.add_candidate(&first, text("cd|ef"), 0.9); // not prefixes
+        subgoal.add_candidate(&first, text("ab"), 0.8); // wrong number of parts
+        subgoal.add_candidate(&first, text("|"), 0.7); // all parts empty
+        let config = SearchConfig { beam_size: 4, max_steps: Some(1), ..SearchConfig::default() };
+        let out = exedec_search(&d, &spec, Some(&subgoal), &synth, &config, &mut Control::default()).unwrap();
+        let live: Vec<_> = out.beam.iter().filter(|e| e.status != Status::Invalid).collect();
+        assert_eq!(live.len(), 1);
+        assert_eq!(d.format_readable(&live[0].program), "GetToken(WORD, 1)");
+    }
+
+    /// A model with random log-probabilities: the search must never panic on anything it says.
+    struct RandomModel {
+        vocab: usize,
+        rng: std::cell::RefCell<ChaCha8Rng>,
+    }
+
+    impl StepModel for RandomModel {
+        type State = usize;
+        fn vocab_size(&self) -> usize {
+            self.vocab
+        }
+        fn max_target_len(&self) -> usize {
+            10
+        }
+        fn max_io_len(&self) -> usize {
+            60
+        }
+        fn start(&self, specs: &[EncoderInput]) -> Result<usize, ModelError> {
+            Ok(specs.len())
+        }
+        fn next_log_probs(&self, rows: &mut usize, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
+            assert_eq!(*rows, tokens.len());
+            let mut rng = self.rng.borrow_mut();
+            let mut out = Vec::new();
+            for _ in 0..*rows {
+                let logits: Vec<f32> = (0..self.vocab).map(|_| rng.random_range(-4.0..4.0f32)).collect();
+                let lse = logits.iter().map(|x| x.exp()).sum::<f32>().ln();
+                out.extend(logits.iter().map(|x| x - lse));
+            }
+            Ok(out)
+        }
+        fn reorder(&self, rows: &mut usize, parents: &[usize]) -> Result<(), ModelError> {
+            *rows = parents.len();
+            Ok(())
+        }
+    }
+
+    fn random_searches<D: Domain>(d: D, records: &[TaskRecord]) {
+        for (seed, r) in records.iter().enumerate() {
+            let task = r.parse(&d).unwrap();
+            let spec = task.spec();
+            let m =
+                |v: usize, s: u64| RandomModel { vocab: v, rng: std::cell::RefCell::new(ChaCha8Rng::seed_from_u64(s)) };
+            let io = d.io_vocab().len();
+            let prog = d.program_vocab().len();
+            let config = SearchConfig { beam_size: 6, ..SearchConfig::default() };
+            for s in 0..5u64 {
+                let seed = seed as u64 * 10 + s;
+                let out =
+                    exedec_search(&d, &spec, Some(&m(io, seed)), &m(prog, seed + 1), &config, &mut Control::default())
+                        .unwrap();
+                if out.solved {
+                    assert!(d.satisfies(out.program.as_ref().unwrap(), &task.inputs, &task.outputs));
+                }
+                let _ = exedec_search(
+                    &d,
+                    &spec,
+                    None::<&RandomModel>,
+                    &m(prog, seed + 2),
+                    &config,
+                    &mut Control::default(),
+                )
+                .unwrap();
+                let _ = transformer_search(&d, &spec, &m(prog, seed + 3), &config, &mut Control::default()).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn random_models_never_break_the_search() {
+        let rf = vec![
+            TaskRecord {
+                index: 0,
+                inputs: vec!["ab cd".into(), "x".into()],
+                outputs: vec!["a".into(), "x".into()],
+                program: None,
+            },
+            TaskRecord { index: 1, inputs: vec!["Ab.1".into()], outputs: vec!["..".into()], program: None },
+        ];
+        random_searches(RobustFill, &rf);
+        let dc = vec![
+            TaskRecord {
+                index: 0,
+                inputs: vec!["x0 = [ 1 2 ] | x1 = 3".into(), "x0 = [ ] | x1 = 0".into()],
+                outputs: vec!["3".into(), "0".into()],
+                program: None,
+            },
+            TaskRecord { index: 1, inputs: vec!["x0 = 4".into()], outputs: vec!["[ 1 ]".into()], program: None },
+        ];
+        random_searches(DeepCoder, &dc);
+    }
+
+    /// An oracle that accepts only short sequences.
+    struct ShortSighted(OracleModel, usize);
+
+    impl StepModel for ShortSighted {
+        type State = <OracleModel as StepModel>::State;
+        fn vocab_size(&self) -> usize {
+            self.0.vocab_size()
+        }
+        fn max_target_len(&self) -> usize {
+            self.0.max_target_len()
+        }
+        fn max_io_len(&self) -> usize {
+            self.1
+        }
+        fn start(&self, specs: &[EncoderInput]) -> Result<Self::State, ModelError> {
+            assert!(specs.iter().all(|s| s.inputs.iter().chain(&s.outputs).all(|x| x.len() <= self.1)));
+            self.0.start(specs)
+        }
+        fn next_log_probs(&self, state: &mut Self::State, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
+            self.0.next_log_probs(state, tokens)
+        }
+        fn reorder(&self, state: &mut Self::State, parents: &[usize]) -> Result<(), ModelError> {
+            self.0.reorder(state, parents)
+        }
+    }
+
+    #[test]
+    fn specifications_longer_than_the_model_reads_are_not_fed_to_it() {
+        let d = RobustFill;
+        let (spec, enc) = rf_task("GetToken(WORD, 1) | GetToken(WORD, 2)", &["abcdef ghijkl"]);
+        let sep = d.io_vocab().separator().unwrap();
+        let subgoal = ShortSighted(OracleModel::new(ModelKind::Subgoal, [&enc], 87, sep), 13);
+        let synth = ShortSighted(OracleModel::new(ModelKind::Synthesizer, [&enc], 316, sep), 13);
+        // The input fits (13 characters); the full output "abcdefghijkl" (12) fits too.
+        let out = exedec_search(&d, &spec, Some(&subgoal), &synth, &SearchConfig::default(), &mut Control::default())
+            .unwrap();
+        assert!(out.solved);
+        // A model that reads at most 5 tokens cannot read this task at all.
+        let subgoal = ShortSighted(OracleModel::new(ModelKind::Subgoal, [&enc], 87, sep), 5);
+        let out = exedec_search(&d, &spec, Some(&subgoal), &synth, &SearchConfig::default(), &mut Control::default())
+            .unwrap();
+        assert!(!out.solved);
+        assert!(out.beam.iter().all(|e| e.status == Status::Invalid));
+        let tf = ShortSighted(OracleModel::new(ModelKind::Transformer, [&enc], 316, sep), 5);
+        assert!(matches!(
+            transformer_search(&d, &spec, &tf, &SearchConfig::default(), &mut Control::default()),
+            Err(ModelError::Input(_))
+        ));
+    }
+
+    #[test]
+    fn cancellation_stops_the_search() {
+        let d = RobustFill;
+        let (spec, enc) = rf_task("GetToken(WORD, 1)", &["ab cd"]);
+        let sep = d.io_vocab().separator().unwrap();
+        let subgoal = OracleModel::new(ModelKind::Subgoal, [&enc], 87, sep);
+        let synth = OracleModel::new(ModelKind::Synthesizer, [&enc], 316, sep);
+        let stop = || true;
+        let mut control = Control { should_stop: Some(&stop), progress: None };
+        let err = exedec_search(&d, &spec, Some(&subgoal), &synth, &SearchConfig::default(), &mut control).unwrap_err();
+        assert_eq!(err, ModelError::Cancelled);
+    }
+}

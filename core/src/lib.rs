@@ -16,6 +16,8 @@ pub mod data;
 pub mod domain;
 pub mod dsl;
 pub mod error;
+#[cfg(feature = "model")]
+pub mod model;
 pub mod search;
 pub mod splits;
 pub mod task;

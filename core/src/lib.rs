@@ -16,16 +16,19 @@ pub mod data;
 pub mod domain;
 pub mod dsl;
 pub mod error;
+pub mod eval;
 #[cfg(feature = "model")]
 pub mod model;
 pub mod search;
 pub mod splits;
 pub mod task;
+pub mod user;
 pub mod vocab;
 
 pub use domain::{Decomposition, Domain, Dsl, Spec, Task, decompose};
 pub use dsl::deepcoder::DeepCoder;
 pub use dsl::robustfill::RobustFill;
 pub use error::{DslError, ErrorKind};
+pub use search::Method;
 pub use splits::{Part, Split};
 pub use vocab::{Token, Vocab};

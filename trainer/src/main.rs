@@ -3,14 +3,19 @@
 //! Each subcommand lives in its own module; this file only declares the interface and
 //! dispatches.
 
-mod exec;
-mod generate;
-
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use exedec_core::data::ModelKind;
+use exedec_core::model::Preset;
+use exedec_core::model::weights::Precision;
 use exedec_core::{Dsl, Part, Split};
+use exedec_trainer::device::Backend;
+use exedec_core::Method;
+use exedec_core::search::Quirks;
+use exedec_trainer::eval::{EvalArgs, ModelsArg};
+use exedec_trainer::{eval, exec, export, generate, synthesize, train};
 
 #[derive(Parser)]
 #[command(name = "exedec", version, about = "ExeDec program synthesis: data, training, evaluation and synthesis")]
@@ -67,6 +72,135 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Train a model on generated shards (see `generate`), with checkpoints every
+    /// --checkpoint-every steps; --resume continues an interrupted run exactly.
+    Train {
+        #[arg(long)]
+        dsl: Dsl,
+        #[arg(long)]
+        split: Split,
+        /// subgoal, synthesizer, no-subgoal or transformer.
+        #[arg(long)]
+        model: ModelKind,
+        /// paper, small or tiny.
+        #[arg(long, default_value = "small")]
+        preset: Preset,
+        /// Folder of `train-*.exds` shards (and optionally `valid-*.exds`).
+        #[arg(long)]
+        data: PathBuf,
+        /// Output folder (checkpoint, metrics.jsonl, curve.svg).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        steps: u64,
+        #[arg(long)]
+        resume: bool,
+        #[arg(long, default_value_t = 128)]
+        batch_size: usize,
+        #[arg(long, default_value_t = 2e-4)]
+        lr: f64,
+        #[arg(long, default_value_t = 16_000)]
+        warmup: u64,
+        #[arg(long, default_value_t = 0.1)]
+        weight_decay: f64,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value_t = 500)]
+        checkpoint_every: u64,
+        #[arg(long, default_value_t = 500)]
+        eval_every: u64,
+        #[arg(long, default_value_t = 50)]
+        log_every: u64,
+        /// Training tasks held out for validation when there are no valid shards.
+        #[arg(long, default_value_t = 100)]
+        held_out: usize,
+        /// Dropout and attention dropout (default: the preset's 0.1).
+        #[arg(long)]
+        dropout: Option<f64>,
+        #[arg(long, value_enum, default_value_t = Backend::Auto)]
+        backend: Backend,
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Run a search method over test tasks (by default the split's released 1000 tasks) and
+    /// write a JSON report: success rate, 95% confidence interval, per-task results and error
+    /// attribution.
+    Eval {
+        #[arg(long)]
+        dsl: Dsl,
+        #[arg(long)]
+        split: Split,
+        /// exedec, no-subgoal or transformer.
+        #[arg(long)]
+        method: Method,
+        /// A folder of weight files (`subgoal.exw`, `synthesizer.exw`, ...) or `oracle`.
+        #[arg(long)]
+        models: ModelsArg,
+        #[arg(long, default_value_t = 10)]
+        beam: usize,
+        /// A JSON Lines task file instead of the released test set.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Only the first N tasks.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        #[arg(long)]
+        out: PathBuf,
+        /// Reproduce the official inference quirk of appending EOS to re-encoded specifications.
+        #[arg(long)]
+        quirk_eos: bool,
+        /// Reproduce the official padding tokens around DeepCoder subgoal parts.
+        #[arg(long)]
+        quirk_pads: bool,
+        #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+        backend: Backend,
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Print the Markdown results table (splits as columns, methods as rows) of eval reports.
+    Report {
+        /// Eval JSON files.
+        files: Vec<PathBuf>,
+        /// Also write the table to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Find a program for your own examples and show its decomposition step by step.
+    /// RobustFill: `--example 'ab cd -> AB'`; DeepCoder: `--example '[1 2 3], 4 -> [5 6]'`.
+    Synthesize {
+        #[arg(long)]
+        dsl: Dsl,
+        /// A folder of weight files (default: the project's static/models/<dsl>).
+        #[arg(long)]
+        models: Option<ModelsArg>,
+        /// One example `INPUT -> OUTPUT`; repeat for each example.
+        #[arg(long = "example", required = true)]
+        examples: Vec<String>,
+        #[arg(long, default_value = "exedec")]
+        method: Method,
+        #[arg(long, default_value_t = 10)]
+        beam: usize,
+        #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+        backend: Backend,
+    },
+    /// Export a training checkpoint as a weight file (for the web page and `synthesize`).
+    Export {
+        /// The training output folder.
+        #[arg(long)]
+        run: PathBuf,
+        /// The weight file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Store the weights as 16-bit floats (half the size).
+        #[arg(long)]
+        f16: bool,
+        /// A note on the hardware the model was trained on.
+        #[arg(long)]
+        hardware: Option<String>,
+    },
 }
 
 fn main() -> Result<()> {
@@ -75,6 +209,87 @@ fn main() -> Result<()> {
         Command::Exec { dsl, input, output } => exec::run(dsl, input.as_deref(), output.as_deref()),
         Command::Generate { dsl, split, part, count, seed, out, shard_size, threads, format, quiet } => {
             generate::run(generate::Args { dsl, split, part, count, seed, out, shard_size, threads, format, quiet })
+        }
+        Command::Train {
+            dsl,
+            split,
+            model,
+            preset,
+            data,
+            out,
+            steps,
+            resume,
+            batch_size,
+            lr,
+            warmup,
+            weight_decay,
+            seed,
+            checkpoint_every,
+            eval_every,
+            log_every,
+            held_out,
+            dropout,
+            backend,
+            quiet,
+        } => {
+            let args = train::TrainArgs {
+                dsl,
+                split,
+                model,
+                preset,
+                data,
+                out,
+                steps,
+                batch_size,
+                lr,
+                warmup,
+                weight_decay,
+                seed,
+                checkpoint_every,
+                eval_every,
+                log_every,
+                held_out,
+                dropout,
+            };
+            train::run(args, train::RunOptions { resume, backend, quiet, stop_after: None }).map(|_| ())
+        }
+        Command::Eval {
+            dsl,
+            split,
+            method,
+            models,
+            beam,
+            data,
+            limit,
+            threads,
+            out,
+            quirk_eos,
+            quirk_pads,
+            backend,
+            quiet,
+        } => {
+            let command = std::env::args().collect::<Vec<_>>().join(" ");
+            let quirks = Quirks { eos_after_first_step: quirk_eos, deepcoder_subgoal_pads: quirk_pads };
+            let args = EvalArgs { dsl, split, method, models, beam, data, limit, threads, out, quirks, backend, quiet, command };
+            eval::run(args).map(|_| ())
+        }
+        Command::Report { files, out } => {
+            let table = eval::report(&files)?;
+            print!("{table}");
+            if let Some(out) = out {
+                std::fs::write(out, &table)?;
+            }
+            Ok(())
+        }
+        Command::Synthesize { dsl, models, examples, method, beam, backend } => {
+            let solved = synthesize::run(synthesize::SynthArgs { dsl, models, examples, method, beam, backend })?;
+            if !solved {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Export { run, out, f16, hardware } => {
+            export::run(&run, &out, if f16 { Precision::F16 } else { Precision::F32 }, hardware)
         }
     }
 }

@@ -1,0 +1,276 @@
+//! Evaluation: per-task results, success rates with confidence intervals, ExeDec's error
+//! attribution, and the results table.
+//!
+//! Error attribution follows the official end-to-end script: at each step the best beam
+//! element's predicted subgoal is compared with the ground truth's subgoal, then its new
+//! step's outputs with the ground truth step's outputs; the first mismatch is blamed on the
+//! SubgoalModel or the SynthesizerModel. With a beam, an unsolved task without a mismatch of
+//! the best element counts as a synthesizer failure, as in the official code.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Domain, Dsl, Spec, Task, decompose};
+use crate::search::{Method, ModelError, SearchOutcome};
+use crate::splits::Split;
+
+/// Which model made the first wrong prediction of the best beam element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "model", content = "step", rename_all = "lowercase")]
+pub enum FirstError {
+    Subgoal(usize),
+    Synthesizer(usize),
+}
+
+/// The result of one task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskResult {
+    pub index: usize,
+    pub solved: bool,
+    /// The program found (readable form), solving or not.
+    pub program: Option<String>,
+    /// Search iterations.
+    pub steps: usize,
+    pub ground_truth_steps: Option<usize>,
+    pub millis: f64,
+    pub first_error: Option<FirstError>,
+    /// Why the search could not run (e.g. a specification too long for the model).
+    pub error: Option<String>,
+}
+
+/// The official A–F table: rows success/failure, columns no error / first error from the
+/// SubgoalModel / from the SynthesizerModel (D, a failure without error, is impossible).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribution {
+    pub a_success_no_error: usize,
+    pub b_success_after_subgoal_error: usize,
+    pub c_success_after_synthesizer_error: usize,
+    pub e_failure_subgoal_error: usize,
+    pub f_failure_synthesizer_error: usize,
+}
+
+/// A whole evaluation run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalReport {
+    pub dsl: Dsl,
+    pub split: Split,
+    pub method: Method,
+    /// What models were used (a folder, or `oracle`).
+    pub models: String,
+    pub beam: usize,
+    pub num_tasks: usize,
+    pub solved: usize,
+    /// Percent.
+    pub success_rate: f64,
+    /// 95% Wilson score interval of the success rate, in percent.
+    pub ci95: (f64, f64),
+    pub mean_millis: f64,
+    pub attribution: Option<Attribution>,
+    /// The command line that produced this report.
+    pub command: Option<String>,
+    pub tasks: Vec<TaskResult>,
+}
+
+/// The 95% Wilson score interval of `k` successes in `n` trials, in percent.
+pub fn wilson(k: usize, n: usize) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 0.0);
+    }
+    let z = 1.959_963_984_540_054f64;
+    let (k, n) = (k as f64, n as f64);
+    let p = k / n;
+    let denom = 1.0 + z * z / n;
+    let center = (p + z * z / (2.0 * n)) / denom;
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / denom;
+    (100.0 * (center - half).max(0.0), 100.0 * (center + half).min(1.0))
+}
+
+/// The ground truth's subgoals, step by step, if the task has a program that decomposes.
+fn ground_truth<D: Domain>(domain: &D, task: &Task<D>) -> Option<Vec<Vec<D::Output>>> {
+    let p = task.program.as_ref()?;
+    decompose(domain, p, Spec::new(task.inputs.clone(), task.outputs.clone())).ok().map(|d| d.into_iter().map(|s| s.subgoal).collect())
+}
+
+/// The result of one search on one task.
+pub fn task_result<D: Domain>(
+    domain: &D,
+    index: usize,
+    task: &Task<D>,
+    outcome: Result<SearchOutcome<D>, ModelError>,
+    millis: f64,
+) -> TaskResult {
+    let truth = ground_truth(domain, task);
+    match outcome {
+        Err(e) => TaskResult {
+            index,
+            solved: false,
+            program: None,
+            steps: 0,
+            ground_truth_steps: truth.as_ref().map(Vec::len),
+            millis,
+            first_error: None,
+            error: Some(e.to_string()),
+        },
+        Ok(out) => {
+            let mut first_error = None;
+            if let Some(truth) = &truth {
+                for (i, best) in out.best_per_iteration.iter().enumerate() {
+                    let expected = truth.get(i);
+                    if let Some(sg) = &best.subgoal {
+                        if expected != Some(sg) {
+                            first_error = Some(FirstError::Subgoal(i + 1));
+                            break;
+                        }
+                    }
+                    if let Some(outs) = &best.step_outputs {
+                        if expected != Some(outs) {
+                            first_error = Some(FirstError::Synthesizer(i + 1));
+                            break;
+                        }
+                    }
+                }
+            }
+            TaskResult {
+                index,
+                solved: out.solved,
+                program: out.program.as_ref().map(|p| domain.format_readable(p)),
+                steps: out.iterations,
+                ground_truth_steps: truth.as_ref().map(Vec::len),
+                millis,
+                first_error,
+                error: None,
+            }
+        }
+    }
+}
+
+/// Summarizes task results into a report.
+pub fn summarize(
+    dsl: Dsl,
+    split: Split,
+    method: Method,
+    models: String,
+    beam: usize,
+    mut tasks: Vec<TaskResult>,
+) -> EvalReport {
+    tasks.sort_by_key(|t| t.index);
+    let n = tasks.len();
+    let solved = tasks.iter().filter(|t| t.solved).count();
+    let attribution = (method != Method::Transformer).then(|| {
+        let mut a = Attribution::default();
+        for t in &tasks {
+            match (t.solved, t.first_error) {
+                (true, None) => a.a_success_no_error += 1,
+                (true, Some(FirstError::Subgoal(_))) => a.b_success_after_subgoal_error += 1,
+                (true, Some(FirstError::Synthesizer(_))) => a.c_success_after_synthesizer_error += 1,
+                (false, Some(FirstError::Subgoal(_))) => a.e_failure_subgoal_error += 1,
+                (false, _) => a.f_failure_synthesizer_error += 1,
+            }
+        }
+        a
+    });
+    EvalReport {
+        dsl,
+        split,
+        method,
+        models,
+        beam,
+        num_tasks: n,
+        solved,
+        success_rate: if n == 0 { 0.0 } else { 100.0 * solved as f64 / n as f64 },
+        ci95: wilson(solved, n),
+        mean_millis: if n == 0 { 0.0 } else { tasks.iter().map(|t| t.millis).sum::<f64>() / n as f64 },
+        attribution,
+        command: None,
+        tasks,
+    }
+}
+
+/// A Markdown table per DSL: splits as columns, methods as rows, success rate (95% CI), and
+/// the average over the five generalization splits.
+pub fn report_table(reports: &[EvalReport]) -> String {
+    let mut out = String::new();
+    let mut by_dsl: BTreeMap<&str, Vec<&EvalReport>> = BTreeMap::new();
+    for r in reports {
+        by_dsl.entry(r.dsl.name()).or_default().push(r);
+    }
+    for (dsl, rs) in by_dsl {
+        let _ = writeln!(out, "### {dsl}\n");
+        let _ = write!(out, "| method |");
+        for s in Split::ALL {
+            let _ = write!(out, " {} |", s.short_name());
+        }
+        let _ = writeln!(out, " generalization average |");
+        let _ = writeln!(out, "|---|{}---|", "---|".repeat(Split::ALL.len()));
+        let mut methods: Vec<(Method, String)> = rs.iter().map(|r| (r.method, r.models.clone())).collect();
+        methods.sort_by_key(|(m, models)| (Method::ALL.iter().position(|x| x == m), models.clone()));
+        methods.dedup();
+        for (method, models) in methods {
+            let label = if models == "oracle" { format!("{method} (oracle)") } else { method.to_string() };
+            let _ = write!(out, "| {label} |");
+            let mut generalization = Vec::new();
+            for s in Split::ALL {
+                match rs.iter().find(|r| r.split == s && r.method == method && r.models == models) {
+                    Some(r) => {
+                        let _ = write!(out, " {:.1} ({:.1}–{:.1}) |", r.success_rate, r.ci95.0, r.ci95.1);
+                        if s != Split::None {
+                            generalization.push(r.success_rate);
+                        }
+                    }
+                    None => out.push_str(" – |"),
+                }
+            }
+            if generalization.len() == Split::GENERALIZATION.len() {
+                let _ = writeln!(out, " {:.1} |", generalization.iter().sum::<f64>() / generalization.len() as f64);
+            } else {
+                let _ = writeln!(out, " – |");
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wilson_interval() {
+        let (lo, hi) = wilson(50, 100);
+        assert!((lo - 40.4).abs() < 0.1 && (hi - 59.6).abs() < 0.1, "{lo} {hi}");
+        assert_eq!(wilson(0, 0), (0.0, 0.0));
+        let (lo, hi) = wilson(1000, 1000);
+        assert!(hi <= 100.0 && lo > 99.0);
+    }
+
+    #[test]
+    fn table_has_splits_as_columns() {
+        let mk = |split, method, rate: usize| {
+            let tasks = (0..10).map(|i| TaskResult {
+                index: i,
+                solved: i < rate,
+                program: None,
+                steps: 1,
+                ground_truth_steps: None,
+                millis: 1.0,
+                first_error: None,
+                error: None,
+            });
+            summarize(Dsl::DeepCoder, split, method, "m".into(), 10, tasks.collect())
+        };
+        let mut reports = vec![];
+        for s in Split::ALL {
+            reports.push(mk(s, Method::Exedec, 8));
+        }
+        reports.push(mk(Split::None, Method::Transformer, 5));
+        let t = report_table(&reports);
+        assert!(t.contains("| exedec | 80.0"), "{t}");
+        assert!(t.contains("| transformer | 50.0"), "{t}");
+        assert!(t.contains("| 80.0 |"), "average column: {t}");
+        assert_eq!(reports[0].attribution.unwrap().a_success_no_error, 8);
+        assert_eq!(reports[0].attribution.unwrap().f_failure_synthesizer_error, 2);
+    }
+}

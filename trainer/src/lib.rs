@@ -1,0 +1,12 @@
+//! The native face of ExeDec: dataset generation, training, evaluation, export and
+//! synthesis, each a module the `exedec` binary dispatches to.
+
+pub mod device;
+pub mod eval;
+pub mod exec;
+pub mod export;
+pub mod generate;
+pub mod plot;
+pub mod stream;
+pub mod synthesize;
+pub mod train;

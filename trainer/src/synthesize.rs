@@ -1,0 +1,110 @@
+//! `exedec synthesize`: a program from a user's own examples, with its decomposition.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use exedec_core::search::{Control, SearchConfig, SearchOutcome};
+use exedec_core::user::{Limits, deepcoder_spec, robustfill_spec, split_arrow, split_values};
+use exedec_core::{DeepCoder, Domain, Dsl, Method, RobustFill, Spec};
+
+use crate::device::{Backend, select};
+use crate::eval::{ModelsArg, load_method, run_neural, weight_path};
+
+/// The default models folder: `static/models/<dsl>` of the project, found from the current
+/// folder or from the executable's location.
+pub fn default_models(dsl: Dsl) -> Option<PathBuf> {
+    let mut starts = vec![std::env::current_dir().ok()];
+    starts.push(std::env::current_exe().ok());
+    for start in starts.into_iter().flatten() {
+        for dir in start.ancestors() {
+            let candidate = dir.join("static/models").join(dsl.name());
+            if candidate.is_dir() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+pub struct SynthArgs {
+    pub dsl: Dsl,
+    pub models: Option<ModelsArg>,
+    pub examples: Vec<String>,
+    pub method: Method,
+    pub beam: usize,
+    pub backend: Backend,
+}
+
+fn print_outcome<D: Domain>(domain: &D, spec: &Spec<D>, out: &SearchOutcome<D>, millis: f64, backend: &str) {
+    let status = if out.solved { "solved" } else { "not solved" };
+    println!("{status} in {} steps ({millis:.0} ms on {backend})", out.iterations);
+    match &out.program {
+        Some(p) => println!("program: {}", domain.format_readable(p)),
+        None => println!("program: (none)"),
+    }
+    let show = |vals: &[D::Output]| vals.iter().map(|v| format!("{:?}", domain.format_output(v))).collect::<Vec<_>>().join(", ");
+    for (i, s) in out.steps.iter().enumerate() {
+        println!("step {}:", i + 1);
+        if let Some(sg) = &s.subgoal {
+            println!("  subgoal:    {}", show(sg));
+        }
+        println!("  subprogram: {}", domain.format_step(&s.step));
+        println!("  result:     {}", show(&s.outputs));
+    }
+    if let Some(p) = &out.program {
+        let outputs: Vec<String> =
+            spec.inputs.iter().map(|i| domain.execute(p, i).map(|o| domain.format_output(&o)).unwrap_or_else(|e| format!("<{e}>"))).collect();
+        println!("outputs: {}", outputs.join(" | "));
+    }
+}
+
+fn max_tokens(dir: &Path, dsl: Dsl, method: Method) -> Result<usize> {
+    let kinds: &[exedec_core::data::ModelKind] = match method {
+        Method::Exedec => &[exedec_core::data::ModelKind::Subgoal, exedec_core::data::ModelKind::Synthesizer],
+        Method::NoSubgoal => &[exedec_core::data::ModelKind::NoSubgoal],
+        Method::Transformer => &[exedec_core::data::ModelKind::Transformer],
+    };
+    let mut m = usize::MAX;
+    for &k in kinds {
+        let bytes = std::fs::read(weight_path(dir, dsl, k)?)?;
+        let (h, _) = exedec_core::model::weights::read_header(&bytes)?;
+        m = m.min(h.config.max_io_len);
+    }
+    Ok(m)
+}
+
+pub fn run(args: SynthArgs) -> Result<bool> {
+    let models = match args.models {
+        Some(m) => m,
+        None => ModelsArg::Dir(default_models(args.dsl).context("no models given and no static/models folder found; pass --models")?),
+    };
+    let ModelsArg::Dir(dir) = models else { bail!("`synthesize` needs trained models (a folder of weight files)") };
+    let limits = Limits { max_tokens: max_tokens(&dir, args.dsl, args.method)? };
+    let neural = load_method(&dir, args.dsl, args.method, args.backend)?;
+    let (_, backend) = select(args.backend)?;
+    let config = SearchConfig { beam_size: args.beam, ..SearchConfig::default() };
+    let lines: Vec<(usize, &String)> = args.examples.iter().enumerate().collect();
+    let split = |i: usize, l: &str| split_arrow(l).with_context(|| format!("example {}: expected `INPUT -> OUTPUT`", i + 1));
+    let start = Instant::now();
+    let solved = match args.dsl {
+        Dsl::RobustFill => {
+            let pairs = lines.iter().map(|(i, l)| split(*i, l)).collect::<Result<Vec<_>>>()?;
+            let spec = robustfill_spec(&pairs, limits)?;
+            let out = run_neural(&RobustFill, &spec, args.method, &neural, &config, &mut Control::default())?;
+            print_outcome(&RobustFill, &spec, &out, start.elapsed().as_secs_f64() * 1000.0, backend);
+            out.solved
+        }
+        Dsl::DeepCoder => {
+            let pairs = lines
+                .iter()
+                .map(|(i, l)| split(*i, l).map(|(a, b)| (split_values(&a), b.trim().to_string())))
+                .collect::<Result<Vec<_>>>()?;
+            let spec = deepcoder_spec(&pairs, limits)?;
+            let out = run_neural(&DeepCoder, &spec, args.method, &neural, &config, &mut Control::default())?;
+            print_outcome(&DeepCoder, &spec, &out, start.elapsed().as_secs_f64() * 1000.0, backend);
+            out.solved
+        }
+    };
+    Ok(solved)
+}

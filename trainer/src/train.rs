@@ -1,0 +1,426 @@
+//! `exedec train`: the training loop (spec §5.6).
+//!
+//! AdamW (β 0.9/0.98, ε 1e-9, decoupled weight decay scaled by the learning rate), a linear
+//! warmup then inverse-square-root decay, token cross-entropy over non-padding targets,
+//! dropout as configured. Checkpoints (model, optimizer state, data cursor) are written
+//! atomically every `checkpoint_every` steps; `--resume` continues from the last one with the
+//! same data order and optimizer state, and the dropout masks are seeded per step, so a
+//! resumed run reproduces the uninterrupted one. Metrics go to `metrics.jsonl` and a
+//! training curve to `curve.svg` beside the checkpoint.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use burn::module::Module;
+use burn::optim::{AdamWConfig, GradientsParams};
+use burn::prelude::*;
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
+use exedec_core::data::{Example, ModelKind};
+use exedec_core::model::batch::{loss_and_correct, make_batch};
+use exedec_core::model::{ModelConfig, Preset, SpecTransformer, preset};
+use exedec_core::{DeepCoder, Domain, Dsl, Part, RobustFill, Split};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+
+use crate::device::{Backend, select};
+use crate::plot;
+use crate::stream::{Cursor, Stream, StreamSpec, held_out_examples, shard_examples, shard_files};
+
+/// Everything that defines a training run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainArgs {
+    pub dsl: Dsl,
+    pub split: Split,
+    pub model: ModelKind,
+    pub preset: Preset,
+    pub data: PathBuf,
+    pub out: PathBuf,
+    pub steps: u64,
+    pub batch_size: usize,
+    /// Peak learning rate (2e-4 in the paper).
+    pub lr: f64,
+    /// Warmup steps (16000 in the paper).
+    pub warmup: u64,
+    pub weight_decay: f64,
+    pub seed: u64,
+    pub checkpoint_every: u64,
+    pub eval_every: u64,
+    pub log_every: u64,
+    /// Tasks of the first training shard held out for validation when the data folder has no
+    /// `valid` shards.
+    pub held_out: usize,
+    /// Overrides of the preset's dropout rates.
+    pub dropout: Option<f64>,
+}
+
+/// burn's random generator may be process-wide, so seeding and the operations that draw
+/// from it (parameter initialization, dropout) are done under this lock: concurrent runs in one
+/// process (tests) stay reproducible.
+static RNG_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn rng_lock() -> std::sync::MutexGuard<'static, ()> {
+    RNG_LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The learning rate at `step`: `lr · min(1, step/warmup) · √warmup / √max(step, warmup)`
+/// (0 at step 0, the peak at the end of warmup, then inverse-square-root decay).
+pub fn learning_rate(step: u64, lr: f64, warmup: u64) -> f64 {
+    if warmup == 0 {
+        return lr / (step.max(1) as f64).sqrt().max(1.0);
+    }
+    let s = step as f64;
+    let w = warmup as f64;
+    lr * (s / w).min(1.0) * w.sqrt() / s.max(w).sqrt()
+}
+
+/// What a checkpoint records besides the weights.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckpointState {
+    pub step: u64,
+    pub cursor: Cursor,
+    pub tokens: u64,
+    pub wall_seconds: f64,
+    pub config: ModelConfig,
+    pub args: TrainArgs,
+    pub last_loss: Option<f64>,
+    pub validation_accuracy: Option<f64>,
+}
+
+/// One line of `metrics.jsonl`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Metric {
+    pub step: u64,
+    pub loss: Option<f64>,
+    pub lr: f64,
+    pub tokens_per_second: Option<f64>,
+    pub token_accuracy: Option<f64>,
+    pub validation_accuracy: Option<f64>,
+    pub validation_loss: Option<f64>,
+    pub elapsed: f64,
+}
+
+pub fn checkpoint_dir(out: &Path) -> PathBuf {
+    out.join("checkpoint")
+}
+
+/// The model configuration of a run.
+pub fn run_config(args: &TrainArgs) -> ModelConfig {
+    let mut cfg = preset(args.preset, args.dsl, args.model);
+    if let Some(d) = args.dropout {
+        cfg = cfg.with_dropout(d).with_attention_dropout(d);
+    }
+    cfg
+}
+
+/// Writes a checkpoint atomically: a complete folder is renamed over the previous one.
+fn save_checkpoint(out: &Path, model: &SpecTransformer, optim_bytes: &[u8], state: &CheckpointState) -> Result<()> {
+    let dir = checkpoint_dir(out);
+    let tmp = out.join("checkpoint.tmp");
+    let old = out.join("checkpoint.old");
+    let _ = fs::remove_dir_all(&tmp);
+    fs::create_dir_all(&tmp)?;
+    let model_bytes = model.clone().into_record().into_bytes().map_err(|e| anyhow::anyhow!("{e}"))?;
+    write_synced(&tmp.join("model.bpk"), &model_bytes)?;
+    write_synced(&tmp.join("optimizer.bpk"), optim_bytes)?;
+    write_synced(&tmp.join("state.json"), &serde_json::to_vec_pretty(state)?)?;
+    if dir.exists() {
+        let _ = fs::remove_dir_all(&old);
+        fs::rename(&dir, &old)?;
+    }
+    fs::rename(&tmp, &dir)?;
+    let _ = fs::remove_dir_all(&old);
+    Ok(())
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = fs::File::create(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// Reads a checkpoint's state (also used by `export`). A checkpoint interrupted while being
+/// replaced is recovered from the previous complete one.
+pub fn read_checkpoint_state(out: &Path) -> Result<Option<CheckpointState>> {
+    let dir = checkpoint_dir(out);
+    let old = out.join("checkpoint.old");
+    if !dir.exists() && old.exists() {
+        fs::rename(&old, &dir)?;
+    }
+    let path = dir.join("state.json");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let state = serde_json::from_slice(&fs::read(&path)?).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Some(state))
+}
+
+/// Loads a checkpoint's model onto a device.
+pub fn load_checkpoint_model(out: &Path, config: &ModelConfig, device: &Device) -> Result<SpecTransformer> {
+    let bytes = fs::read(checkpoint_dir(out).join("model.bpk")).context("reading the checkpoint's model")?;
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| anyhow::anyhow!("checkpoint model: {e}"))?;
+    config.init(device).try_load_record(record).map_err(|e| anyhow::anyhow!("checkpoint model does not fit: {e}"))
+}
+
+fn separator(dsl: Dsl) -> u16 {
+    match dsl {
+        Dsl::RobustFill => RobustFill.io_vocab().separator().unwrap_or(86),
+        Dsl::DeepCoder => DeepCoder.io_vocab().separator().unwrap_or(3),
+    }
+}
+
+/// Teacher-forced token accuracy and mean loss over examples (dropout off).
+pub fn evaluate(model: &SpecTransformer, examples: &[Example], batch_size: usize, device: &Device) -> (f64, f64) {
+    let model = model.valid();
+    let (mut correct, mut tokens, mut loss_sum) = (0i64, 0usize, 0.0f64);
+    for chunk in examples.chunks(batch_size.max(1)) {
+        let refs: Vec<&Example> = chunk.iter().collect();
+        let b = make_batch(&refs, device);
+        let logits = model.forward(b.inputs, b.outputs, b.decoder_input);
+        let (loss, c) = loss_and_correct(logits, b.targets);
+        correct += c.into_scalar::<i64>();
+        loss_sum += f64::from(loss.into_scalar::<f32>()) * b.target_tokens as f64;
+        tokens += b.target_tokens;
+    }
+    let t = tokens.max(1) as f64;
+    (correct as f64 / t, loss_sum / t)
+}
+
+/// A metrics log, truncated to a checkpoint's step on resume so that no step is logged twice.
+fn open_metrics(out: &Path, keep_upto: Option<u64>) -> Result<fs::File> {
+    let path = out.join("metrics.jsonl");
+    let kept: Vec<String> = match (keep_upto, fs::read_to_string(&path)) {
+        (Some(step), Ok(text)) => text
+            .lines()
+            .filter(|l| serde_json::from_str::<Metric>(l).is_ok_and(|m| m.step <= step))
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut body = kept.join("\n");
+    if !body.is_empty() {
+        body.push('\n');
+    }
+    fs::write(&path, body)?;
+    Ok(fs::OpenOptions::new().append(true).open(&path)?)
+}
+
+pub fn read_metrics(out: &Path) -> Vec<Metric> {
+    fs::read_to_string(out.join("metrics.jsonl"))
+        .map(|t| t.lines().filter_map(|l| serde_json::from_str(l).ok()).collect())
+        .unwrap_or_default()
+}
+
+/// Options of one invocation that do not define the run.
+pub struct RunOptions {
+    pub resume: bool,
+    pub backend: Backend,
+    pub quiet: bool,
+    /// Stop after this many steps of this invocation (for tests of interruption).
+    pub stop_after: Option<u64>,
+}
+
+/// Trains a model; returns the final checkpoint state.
+pub fn run(args: TrainArgs, opts: RunOptions) -> Result<CheckpointState> {
+    let config = run_config(&args);
+    config.validate().map_err(|e| anyhow::anyhow!("invalid model configuration: {e}"))?;
+    if args.batch_size == 0 || args.steps == 0 {
+        bail!("--batch-size and --steps must be positive");
+    }
+    fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let (base, backend_name) = select(opts.backend)?;
+    let device = base.clone().autodiff();
+    let resumed = if opts.resume { read_checkpoint_state(&args.out)? } else { None };
+    if let Some(s) = &resumed {
+        if s.args.dsl != args.dsl || s.args.split != args.split || s.args.model != args.model || s.config != config {
+            bail!("the checkpoint in {} is for another run ({} {} {})", args.out.display(), s.args.dsl, s.args.split, s.args.model);
+        }
+    }
+    if !opts.quiet {
+        eprintln!(
+            "training {} {} {} ({} preset) on {backend_name}{}",
+            args.dsl,
+            args.split,
+            args.model,
+            args.preset,
+            resumed.as_ref().map(|s| format!(", resuming at step {}", s.step)).unwrap_or_default()
+        );
+    }
+
+    // Data.
+    let files = shard_files(&args.data, Part::Train)?;
+    if files.is_empty() {
+        bail!(
+            "no training shards in {} (make them with `exedec generate --dsl {} --split {} --part train --out {}`)",
+            args.data.display(),
+            args.dsl,
+            args.split,
+            args.data.display()
+        );
+    }
+    let valid_files = shard_files(&args.data, Part::Valid)?;
+    let sep = separator(args.dsl);
+    let held_out = if valid_files.is_empty() { args.held_out } else { 0 };
+    let spec = StreamSpec {
+        files,
+        expect: (args.dsl, args.split, Part::Train),
+        kind: args.model,
+        separator: sep,
+        config: config.clone(),
+        seed: args.seed,
+        batch_size: args.batch_size,
+        held_out,
+    };
+    let validation: Vec<Example> = if let Some(first) = valid_files.first() {
+        shard_examples(first, (args.dsl, args.split, Part::Valid), args.model, sep, &config)?.into_iter().take(2048).collect()
+    } else {
+        held_out_examples(&spec)?
+    };
+
+    // Model and optimizer.
+    let mut optim = AdamWConfig::new()
+        .with_beta_1(0.9)
+        .with_beta_2(0.98)
+        .with_epsilon(1e-9)
+        .with_weight_decay(args.weight_decay as f32)
+        .init();
+    let (mut model, mut state) = match resumed {
+        Some(s) => {
+            let model = load_checkpoint_model(&args.out, &config, &device)?;
+            let bytes = fs::read(checkpoint_dir(&args.out).join("optimizer.bpk")).context("reading the optimizer state")?;
+            optim = optim.from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| anyhow::anyhow!("optimizer state: {e}"))?;
+            (model, s)
+        }
+        None => (
+            {
+                let _guard = rng_lock();
+                device.seed(args.seed);
+                config.init(&device).materialize()
+            },
+            CheckpointState {
+                step: 0,
+                cursor: Cursor::default(),
+                tokens: 0,
+                wall_seconds: 0.0,
+                config: config.clone(),
+                args: args.clone(),
+                last_loss: None,
+                validation_accuracy: None,
+            },
+        ),
+    };
+    let mut metrics = open_metrics(&args.out, Some(state.step).filter(|_| state.step > 0))?;
+    let mut stream = Stream::start(spec, state.cursor)?;
+
+    let bar = if opts.quiet { ProgressBar::hidden() } else { ProgressBar::new(args.steps) };
+    bar.set_style(
+        ProgressStyle::with_template("[{elapsed_precise}] {bar:30} step {pos}/{len}  {msg}  ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_position(state.step);
+    let start = Instant::now();
+    let wall_before = state.wall_seconds;
+    let mut window = (Instant::now(), 0u64, 0.0f64, 0u64, 0i64); // (since, tokens, loss sum, batches, correct)
+    let mut steps_here = 0u64;
+
+    while state.step < args.steps {
+        if opts.stop_after.is_some_and(|n| steps_here >= n) {
+            break;
+        }
+        let (batch, cursor) = stream.next_batch()?;
+        let refs: Vec<&Example> = batch.iter().collect();
+        let b = make_batch(&refs, &device);
+        let (loss_value, correct, grads) = {
+            // Dropout masks depend only on the seed and the step, so a resumed run repeats them.
+            let _guard = rng_lock();
+            device.seed(args.seed.wrapping_mul(1_000_003).wrapping_add(state.step));
+            let logits = model.forward(b.inputs, b.outputs, b.decoder_input);
+            let (loss, correct) = loss_and_correct(logits, b.targets);
+            let loss_value = f64::from(loss.clone().into_scalar::<f32>());
+            if !loss_value.is_finite() {
+                bail!("the loss became {loss_value} at step {}; lower --lr", state.step);
+            }
+            (loss_value, correct, GradientsParams::from_grads(loss.backward(), &model))
+        };
+        let lr = learning_rate(state.step, args.lr, args.warmup);
+        model = optim.step(lr, model, grads);
+
+        state.step += 1;
+        steps_here += 1;
+        state.cursor = cursor;
+        state.tokens += b.target_tokens as u64;
+        state.last_loss = Some(loss_value);
+        window.1 += b.target_tokens as u64;
+        window.2 += loss_value;
+        window.3 += 1;
+        window.4 += correct.into_scalar::<i64>();
+
+        let last = state.step == args.steps;
+        let eval_now = args.eval_every > 0 && (state.step % args.eval_every == 0 || last) && !validation.is_empty();
+        let (val_acc, val_loss) = if eval_now {
+            let (a, l) = evaluate(&model, &validation, args.batch_size, &base);
+            state.validation_accuracy = Some(a);
+            (Some(a), Some(l))
+        } else {
+            (None, None)
+        };
+        if state.step % args.log_every.max(1) == 0 || last || eval_now {
+            let secs = window.0.elapsed().as_secs_f64().max(1e-9);
+            let m = Metric {
+                step: state.step,
+                loss: Some(window.2 / window.3.max(1) as f64),
+                lr,
+                tokens_per_second: Some(window.1 as f64 / secs),
+                token_accuracy: Some(window.4 as f64 / window.1.max(1) as f64),
+                validation_accuracy: val_acc,
+                validation_loss: val_loss,
+                elapsed: wall_before + start.elapsed().as_secs_f64(),
+            };
+            writeln!(metrics, "{}", serde_json::to_string(&m)?)?;
+            bar.set_message(format!(
+                "loss {:.3}  {:.0} tok/s{}",
+                m.loss.unwrap_or(0.0),
+                m.tokens_per_second.unwrap_or(0.0),
+                state.validation_accuracy.map(|a| format!("  val acc {:.1}%", a * 100.0)).unwrap_or_default()
+            ));
+            window = (Instant::now(), 0, 0.0, 0, 0);
+        }
+        bar.set_position(state.step);
+        if state.step % args.checkpoint_every.max(1) == 0 || last {
+            state.wall_seconds = wall_before + start.elapsed().as_secs_f64();
+            let optim_bytes = optim.into_bytes().map_err(|e| anyhow::anyhow!("optimizer state: {e}"))?;
+            save_checkpoint(&args.out, &model, &optim_bytes, &state)?;
+            plot::write_curve(&args.out.join("curve.svg"), &read_metrics(&args.out), &format!("{} {} {}", args.dsl, args.split, args.model))?;
+        }
+    }
+    bar.finish_and_clear();
+    if !opts.quiet {
+        eprintln!(
+            "stopped at step {} of {}: last loss {:.4}{}; checkpoint in {}",
+            state.step,
+            args.steps,
+            state.last_loss.unwrap_or(f64::NAN),
+            state.validation_accuracy.map(|a| format!(", validation token accuracy {:.2}%", a * 100.0)).unwrap_or_default(),
+            checkpoint_dir(&args.out).display()
+        );
+    }
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_matches_the_paper() {
+        assert_eq!(learning_rate(0, 2e-4, 16000), 0.0);
+        assert!((learning_rate(8000, 2e-4, 16000) - 1e-4).abs() < 1e-12);
+        assert!((learning_rate(16000, 2e-4, 16000) - 2e-4).abs() < 1e-12);
+        // 3.6e-5 at 500k steps.
+        assert!((learning_rate(500_000, 2e-4, 16000) - 3.58e-5).abs() < 1e-7);
+    }
+}

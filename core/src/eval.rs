@@ -90,7 +90,9 @@ pub fn wilson(k: usize, n: usize) -> (f64, f64) {
 /// The ground truth's subgoals, step by step, if the task has a program that decomposes.
 fn ground_truth<D: Domain>(domain: &D, task: &Task<D>) -> Option<Vec<Vec<D::Output>>> {
     let p = task.program.as_ref()?;
-    decompose(domain, p, Spec::new(task.inputs.clone(), task.outputs.clone())).ok().map(|d| d.into_iter().map(|s| s.subgoal).collect())
+    decompose(domain, p, Spec::new(task.inputs.clone(), task.outputs.clone()))
+        .ok()
+        .map(|d| d.into_iter().map(|s| s.subgoal).collect())
 }
 
 /// The result of one search on one task.

@@ -62,14 +62,22 @@ fn check_tokens<D: Domain>(domain: &D, index: usize, spec: &Spec<D>, limits: Lim
         v.clear();
         domain.encode_input(i, &mut v).map_err(|e| err(index, Field::Input(k), e.message().to_string()))?;
         if v.len() > limits.max_tokens {
-            return Err(err(index, Field::Input(0), format!("too long for the model ({} tokens, at most {})", v.len(), limits.max_tokens)));
+            return Err(err(
+                index,
+                Field::Input(0),
+                format!("too long for the model ({} tokens, at most {})", v.len(), limits.max_tokens),
+            ));
         }
     }
     for o in &spec.outputs {
         v.clear();
         domain.encode_output(o, &mut v).map_err(|e| err(index, Field::Output, e.message().to_string()))?;
         if v.len() > limits.max_tokens {
-            return Err(err(index, Field::Output, format!("too long for the model ({} tokens, at most {})", v.len(), limits.max_tokens)));
+            return Err(err(
+                index,
+                Field::Output,
+                format!("too long for the model ({} tokens, at most {})", v.len(), limits.max_tokens),
+            ));
         }
     }
     Ok(())
@@ -178,7 +186,8 @@ mod tests {
     fn robustfill_examples() {
         let ok = robustfill_spec(&[("ab cd".into(), "AB".into())], Limits::default()).unwrap();
         assert_eq!(ok.inputs[0], "ab cd");
-        let e = robustfill_spec(&[("ab".into(), "A".into()), ("caf\u{e9}".into(), "x".into())], Limits::default()).unwrap_err();
+        let e = robustfill_spec(&[("ab".into(), "A".into()), ("caf\u{e9}".into(), "x".into())], Limits::default())
+            .unwrap_err();
         assert_eq!((e.example, e.field), (1, Field::Input(0)));
         assert!(e.to_string().starts_with("example 2, input 1:"), "{e}");
         let e = robustfill_spec(&[("abc".into(), "x".repeat(30))], Limits { max_tokens: 20 }).unwrap_err();

@@ -58,20 +58,19 @@ fn solve_all<D: Domain>(domain: D, distractors: Option<Distractors>, beam: usize
             let enc = encode_task(&domain, task).expect("encodes");
             let o = oracles(&domain, &enc, distractors);
             let spec = Spec::new(task.inputs.clone(), task.outputs.clone());
-            let exedec =
-                exedec_search(&domain, &spec, Some(&o.subgoal), &o.synthesizer, &config, &mut Control::default())
-                    .expect("search runs");
+            let mut control = Control::default();
+            let search = exedec_search(&domain, &spec, Some(&o.subgoal), &o.synthesizer, &config, &mut control);
+            let exedec = pollster::block_on(search).expect("search runs");
             assert!(exedec.solved, "ExeDec failed on {split} task {i}");
             let program = exedec.program.as_ref().expect("a program");
             assert!(domain.satisfies(program, &task.inputs, &task.outputs));
             assert_eq!(exedec.steps.len(), domain.steps(program).len());
             assert!(exedec.steps.iter().all(|s| s.subgoal.as_ref() == Some(&s.outputs)), "subgoals are reached");
-            let ablation =
-                exedec_search(&domain, &spec, None::<&OracleModel>, &o.combined, &config, &mut Control::default())
-                    .expect("search runs");
+            let search = exedec_search(&domain, &spec, None::<&OracleModel>, &o.combined, &config, &mut control);
+            let ablation = pollster::block_on(search).expect("search runs");
             assert!(ablation.solved, "No-Subgoal failed on {split} task {i}");
-            let baseline =
-                transformer_search(&domain, &spec, &o.transformer, &config, &mut Control::default()).expect("runs");
+            let search = transformer_search(&domain, &spec, &o.transformer, &config, &mut control);
+            let baseline = pollster::block_on(search).expect("runs");
             assert!(baseline.solved, "Transformer failed on {split} task {i}");
         }
     }

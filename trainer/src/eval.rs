@@ -70,7 +70,11 @@ impl std::fmt::Display for ModelsArg {
 /// The weight file of one model type in a models folder: `<model>.exw`, or
 /// `<dsl>-<model>.exw`.
 pub fn weight_path(dir: &Path, dsl: Dsl, kind: ModelKind) -> Result<PathBuf> {
-    let candidates = [dir.join(format!("{kind}.exw")), dir.join(format!("{dsl}-{kind}.exw")), dir.join(dsl.name()).join(format!("{kind}.exw"))];
+    let candidates = [
+        dir.join(format!("{kind}.exw")),
+        dir.join(format!("{dsl}-{kind}.exw")),
+        dir.join(dsl.name()).join(format!("{kind}.exw")),
+    ];
     candidates.iter().find(|p| p.exists()).cloned().with_context(|| {
         format!("no {kind} weights for {dsl} in {} (expected {})", dir.display(), candidates[0].display())
     })
@@ -81,7 +85,8 @@ pub fn load_model(dir: &Path, dsl: Dsl, kind: ModelKind, backend: Backend) -> Re
     let path = weight_path(dir, dsl, kind)?;
     let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     let (device, _) = select(backend)?;
-    let loaded = from_bytes(&bytes, Some((kind, dsl)), &device).with_context(|| format!("loading {}", path.display()))?;
+    let loaded =
+        from_bytes(&bytes, Some((kind, dsl)), &device).with_context(|| format!("loading {}", path.display()))?;
     Ok(NeuralModel::new(loaded.model, loaded.header.config, device))
 }
 
@@ -103,7 +108,7 @@ pub fn load_method(dir: &Path, dsl: Dsl, method: Method, backend: Backend) -> Re
 }
 
 /// Runs a method on one task with neural models.
-pub fn run_neural<D: Domain>(
+pub async fn run_neural<D: Domain>(
     domain: &D,
     spec: &Spec<D>,
     method: Method,
@@ -112,27 +117,48 @@ pub fn run_neural<D: Domain>(
     control: &mut Control<'_>,
 ) -> Result<SearchOutcome<D>, ModelError> {
     match method {
-        Method::Exedec => exedec_search(domain, spec, models.subgoal.as_ref(), &models.step, config, control),
-        Method::NoSubgoal => exedec_search(domain, spec, None::<&NeuralModel>, &models.step, config, control),
-        Method::Transformer => transformer_search(domain, spec, &models.step, config, control),
+        Method::Exedec => exedec_search(domain, spec, models.subgoal.as_ref(), &models.step, config, control).await,
+        Method::NoSubgoal => exedec_search(domain, spec, None::<&NeuralModel>, &models.step, config, control).await,
+        Method::Transformer => transformer_search(domain, spec, &models.step, config, control).await,
     }
 }
 
 /// Runs a method on one task with oracle models built from its ground truth.
-pub fn run_oracle<D: Domain>(domain: &D, task: &Task<D>, method: Method, config: &SearchConfig) -> Result<SearchOutcome<D>, ModelError> {
-    let enc = encode_task(domain, task).map_err(|e| ModelError::Input(format!("the task has no usable ground truth: {e}")))?;
+pub fn run_oracle<D: Domain>(
+    domain: &D,
+    task: &Task<D>,
+    method: Method,
+    config: &SearchConfig,
+) -> Result<SearchOutcome<D>, ModelError> {
+    let enc = encode_task(domain, task)
+        .map_err(|e| ModelError::Input(format!("the task has no usable ground truth: {e}")))?;
     let sep = domain.io_vocab().separator().unwrap_or(0);
     let (io, prog) = (domain.io_vocab().len(), domain.program_vocab().len());
     let spec = task.spec();
     let oracle = |kind, v| OracleModel::new(kind, [&enc], v, sep);
     let mut control = Control::default();
-    match method {
-        Method::Exedec => {
-            exedec_search(domain, &spec, Some(&oracle(ModelKind::Subgoal, io)), &oracle(ModelKind::Synthesizer, prog), config, &mut control)
+    pollster::block_on(async {
+        match method {
+            Method::Exedec => {
+                let (sub, syn) = (oracle(ModelKind::Subgoal, io), oracle(ModelKind::Synthesizer, prog));
+                exedec_search(domain, &spec, Some(&sub), &syn, config, &mut control).await
+            }
+            Method::NoSubgoal => {
+                exedec_search(
+                    domain,
+                    &spec,
+                    None::<&OracleModel>,
+                    &oracle(ModelKind::NoSubgoal, prog),
+                    config,
+                    &mut control,
+                )
+                .await
+            }
+            Method::Transformer => {
+                transformer_search(domain, &spec, &oracle(ModelKind::Transformer, prog), config, &mut control).await
+            }
         }
-        Method::NoSubgoal => exedec_search(domain, &spec, None::<&OracleModel>, &oracle(ModelKind::NoSubgoal, prog), config, &mut control),
-        Method::Transformer => transformer_search(domain, &spec, &oracle(ModelKind::Transformer, prog), config, &mut control),
-    }
+    })
 }
 
 pub struct EvalArgs {
@@ -181,7 +207,14 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
                 let start = Instant::now();
                 let outcome = match &neural {
                     None => run_oracle(&domain, task, args.method, &config),
-                    Some(n) => run_neural(&domain, &task.spec(), args.method, n, &config, &mut Control::default()),
+                    Some(n) => pollster::block_on(run_neural(
+                        &domain,
+                        &task.spec(),
+                        args.method,
+                        n,
+                        &config,
+                        &mut Control::default(),
+                    )),
                 };
                 let r = task_result(&domain, *index, task, outcome, start.elapsed().as_secs_f64() * 1000.0);
                 let mut s = solved.lock().unwrap_or_else(|e| e.into_inner());

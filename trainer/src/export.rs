@@ -22,7 +22,8 @@ pub fn run(run_dir: &Path, out: &Path, precision: Precision, hardware: Option<St
         hardware,
         wall_seconds: Some(state.wall_seconds),
     };
-    let bytes = to_bytes(&model, state.args.model, state.args.dsl, Some(state.args.preset), &state.config, precision, info);
+    let bytes =
+        to_bytes(&model, state.args.model, state.args.dsl, Some(state.args.preset), &state.config, precision, info);
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }

@@ -7,6 +7,7 @@ pub mod exec;
 pub mod export;
 pub mod generate;
 pub mod plot;
+pub mod presets;
 pub mod stream;
 pub mod synthesize;
 pub mod train;

@@ -7,15 +7,15 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use exedec_core::Method;
 use exedec_core::data::ModelKind;
 use exedec_core::model::Preset;
 use exedec_core::model::weights::Precision;
+use exedec_core::search::Quirks;
 use exedec_core::{Dsl, Part, Split};
 use exedec_trainer::device::Backend;
-use exedec_core::Method;
-use exedec_core::search::Quirks;
 use exedec_trainer::eval::{EvalArgs, ModelsArg};
-use exedec_trainer::{eval, exec, export, generate, synthesize, train};
+use exedec_trainer::{eval, exec, export, generate, presets, synthesize, train};
 
 #[derive(Parser)]
 #[command(name = "exedec", version, about = "ExeDec program synthesis: data, training, evaluation and synthesis")]
@@ -186,6 +186,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Backend::Cpu)]
         backend: Backend,
     },
+    /// Write the web page's preset tasks (the shortest tasks of each released test set).
+    #[command(hide = true)]
+    WebPresets {
+        #[arg(long, default_value = "static/presets.json")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 15)]
+        per_split: usize,
+    },
     /// Export a training checkpoint as a weight file (for the web page and `synthesize`).
     Export {
         /// The training output folder.
@@ -270,7 +278,21 @@ fn main() -> Result<()> {
         } => {
             let command = std::env::args().collect::<Vec<_>>().join(" ");
             let quirks = Quirks { eos_after_first_step: quirk_eos, deepcoder_subgoal_pads: quirk_pads };
-            let args = EvalArgs { dsl, split, method, models, beam, data, limit, threads, out, quirks, backend, quiet, command };
+            let args = EvalArgs {
+                dsl,
+                split,
+                method,
+                models,
+                beam,
+                data,
+                limit,
+                threads,
+                out,
+                quirks,
+                backend,
+                quiet,
+                command,
+            };
             eval::run(args).map(|_| ())
         }
         Command::Report { files, out } => {
@@ -288,6 +310,7 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
+        Command::WebPresets { out, per_split } => presets::run(&out, per_split),
         Command::Export { run, out, f16, hardware } => {
             export::run(&run, &out, if f16 { Precision::F16 } else { Precision::F32 }, hardware)
         }

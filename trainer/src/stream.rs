@@ -56,13 +56,7 @@ pub fn shard_examples(
     let shard = read_shard(path).with_context(|| format!("reading {}", path.display()))?;
     let ShardHeader { dsl, split, part, .. } = shard.header;
     if (dsl, split, part) != expect {
-        bail!(
-            "{} holds {dsl} {split} {part} data, expected {} {} {}",
-            path.display(),
-            expect.0,
-            expect.1,
-            expect.2
-        );
+        bail!("{} holds {dsl} {split} {part} data, expected {} {} {}", path.display(), expect.0, expect.1, expect.2);
     }
     let mut out = Vec::new();
     for task in shard.tasks() {

@@ -43,7 +43,9 @@ fn print_outcome<D: Domain>(domain: &D, spec: &Spec<D>, out: &SearchOutcome<D>, 
         Some(p) => println!("program: {}", domain.format_readable(p)),
         None => println!("program: (none)"),
     }
-    let show = |vals: &[D::Output]| vals.iter().map(|v| format!("{:?}", domain.format_output(v))).collect::<Vec<_>>().join(", ");
+    let show = |vals: &[D::Output]| {
+        vals.iter().map(|v| format!("{:?}", domain.format_output(v))).collect::<Vec<_>>().join(", ")
+    };
     for (i, s) in out.steps.iter().enumerate() {
         println!("step {}:", i + 1);
         if let Some(sg) = &s.subgoal {
@@ -53,8 +55,11 @@ fn print_outcome<D: Domain>(domain: &D, spec: &Spec<D>, out: &SearchOutcome<D>, 
         println!("  result:     {}", show(&s.outputs));
     }
     if let Some(p) = &out.program {
-        let outputs: Vec<String> =
-            spec.inputs.iter().map(|i| domain.execute(p, i).map(|o| domain.format_output(&o)).unwrap_or_else(|e| format!("<{e}>"))).collect();
+        let outputs: Vec<String> = spec
+            .inputs
+            .iter()
+            .map(|i| domain.execute(p, i).map(|o| domain.format_output(&o)).unwrap_or_else(|e| format!("<{e}>")))
+            .collect();
         println!("outputs: {}", outputs.join(" | "));
     }
 }
@@ -77,7 +82,9 @@ fn max_tokens(dir: &Path, dsl: Dsl, method: Method) -> Result<usize> {
 pub fn run(args: SynthArgs) -> Result<bool> {
     let models = match args.models {
         Some(m) => m,
-        None => ModelsArg::Dir(default_models(args.dsl).context("no models given and no static/models folder found; pass --models")?),
+        None => ModelsArg::Dir(
+            default_models(args.dsl).context("no models given and no static/models folder found; pass --models")?,
+        ),
     };
     let ModelsArg::Dir(dir) = models else { bail!("`synthesize` needs trained models (a folder of weight files)") };
     let limits = Limits { max_tokens: max_tokens(&dir, args.dsl, args.method)? };
@@ -85,13 +92,21 @@ pub fn run(args: SynthArgs) -> Result<bool> {
     let (_, backend) = select(args.backend)?;
     let config = SearchConfig { beam_size: args.beam, ..SearchConfig::default() };
     let lines: Vec<(usize, &String)> = args.examples.iter().enumerate().collect();
-    let split = |i: usize, l: &str| split_arrow(l).with_context(|| format!("example {}: expected `INPUT -> OUTPUT`", i + 1));
+    let split =
+        |i: usize, l: &str| split_arrow(l).with_context(|| format!("example {}: expected `INPUT -> OUTPUT`", i + 1));
     let start = Instant::now();
     let solved = match args.dsl {
         Dsl::RobustFill => {
             let pairs = lines.iter().map(|(i, l)| split(*i, l)).collect::<Result<Vec<_>>>()?;
             let spec = robustfill_spec(&pairs, limits)?;
-            let out = run_neural(&RobustFill, &spec, args.method, &neural, &config, &mut Control::default())?;
+            let out = pollster::block_on(run_neural(
+                &RobustFill,
+                &spec,
+                args.method,
+                &neural,
+                &config,
+                &mut Control::default(),
+            ))?;
             print_outcome(&RobustFill, &spec, &out, start.elapsed().as_secs_f64() * 1000.0, backend);
             out.solved
         }
@@ -101,7 +116,14 @@ pub fn run(args: SynthArgs) -> Result<bool> {
                 .map(|(i, l)| split(*i, l).map(|(a, b)| (split_values(&a), b.trim().to_string())))
                 .collect::<Result<Vec<_>>>()?;
             let spec = deepcoder_spec(&pairs, limits)?;
-            let out = run_neural(&DeepCoder, &spec, args.method, &neural, &config, &mut Control::default())?;
+            let out = pollster::block_on(run_neural(
+                &DeepCoder,
+                &spec,
+                args.method,
+                &neural,
+                &config,
+                &mut Control::default(),
+            ))?;
             print_outcome(&DeepCoder, &spec, &out, start.elapsed().as_secs_f64() * 1000.0, backend);
             out.solved
         }

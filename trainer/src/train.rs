@@ -162,7 +162,8 @@ pub fn read_checkpoint_state(out: &Path) -> Result<Option<CheckpointState>> {
 /// Loads a checkpoint's model onto a device.
 pub fn load_checkpoint_model(out: &Path, config: &ModelConfig, device: &Device) -> Result<SpecTransformer> {
     let bytes = fs::read(checkpoint_dir(out).join("model.bpk")).context("reading the checkpoint's model")?;
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| anyhow::anyhow!("checkpoint model: {e}"))?;
+    let record =
+        ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| anyhow::anyhow!("checkpoint model: {e}"))?;
     config.init(device).try_load_record(record).map_err(|e| anyhow::anyhow!("checkpoint model does not fit: {e}"))
 }
 
@@ -237,7 +238,13 @@ pub fn run(args: TrainArgs, opts: RunOptions) -> Result<CheckpointState> {
     let resumed = if opts.resume { read_checkpoint_state(&args.out)? } else { None };
     if let Some(s) = &resumed {
         if s.args.dsl != args.dsl || s.args.split != args.split || s.args.model != args.model || s.config != config {
-            bail!("the checkpoint in {} is for another run ({} {} {})", args.out.display(), s.args.dsl, s.args.split, s.args.model);
+            bail!(
+                "the checkpoint in {} is for another run ({} {} {})",
+                args.out.display(),
+                s.args.dsl,
+                s.args.split,
+                s.args.model
+            );
         }
     }
     if !opts.quiet {
@@ -276,7 +283,10 @@ pub fn run(args: TrainArgs, opts: RunOptions) -> Result<CheckpointState> {
         held_out,
     };
     let validation: Vec<Example> = if let Some(first) = valid_files.first() {
-        shard_examples(first, (args.dsl, args.split, Part::Valid), args.model, sep, &config)?.into_iter().take(2048).collect()
+        shard_examples(first, (args.dsl, args.split, Part::Valid), args.model, sep, &config)?
+            .into_iter()
+            .take(2048)
+            .collect()
     } else {
         held_out_examples(&spec)?
     };
@@ -291,8 +301,10 @@ pub fn run(args: TrainArgs, opts: RunOptions) -> Result<CheckpointState> {
     let (mut model, mut state) = match resumed {
         Some(s) => {
             let model = load_checkpoint_model(&args.out, &config, &device)?;
-            let bytes = fs::read(checkpoint_dir(&args.out).join("optimizer.bpk")).context("reading the optimizer state")?;
-            optim = optim.from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| anyhow::anyhow!("optimizer state: {e}"))?;
+            let bytes =
+                fs::read(checkpoint_dir(&args.out).join("optimizer.bpk")).context("reading the optimizer state")?;
+            optim =
+                optim.from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| anyhow::anyhow!("optimizer state: {e}"))?;
             (model, s)
         }
         None => (
@@ -394,7 +406,11 @@ pub fn run(args: TrainArgs, opts: RunOptions) -> Result<CheckpointState> {
             state.wall_seconds = wall_before + start.elapsed().as_secs_f64();
             let optim_bytes = optim.into_bytes().map_err(|e| anyhow::anyhow!("optimizer state: {e}"))?;
             save_checkpoint(&args.out, &model, &optim_bytes, &state)?;
-            plot::write_curve(&args.out.join("curve.svg"), &read_metrics(&args.out), &format!("{} {} {}", args.dsl, args.split, args.model))?;
+            plot::write_curve(
+                &args.out.join("curve.svg"),
+                &read_metrics(&args.out),
+                &format!("{} {} {}", args.dsl, args.split, args.model),
+            )?;
         }
     }
     bar.finish_and_clear();
@@ -404,7 +420,10 @@ pub fn run(args: TrainArgs, opts: RunOptions) -> Result<CheckpointState> {
             state.step,
             args.steps,
             state.last_loss.unwrap_or(f64::NAN),
-            state.validation_accuracy.map(|a| format!(", validation token accuracy {:.2}%", a * 100.0)).unwrap_or_default(),
+            state
+                .validation_accuracy
+                .map(|a| format!(", validation token accuracy {:.2}%", a * 100.0))
+                .unwrap_or_default(),
             checkpoint_dir(&args.out).display()
         );
     }

@@ -1,33 +1,274 @@
-//! Browser bindings over `exedec-core`.
+//! ExeDec in the browser: wasm-bindgen bindings over `exedec-core`.
 //!
-//! The functions here take and return JSON strings, so the page and the widget can call them
-//! from plain JavaScript without knowing the Rust types.
+//! The page runs this module in a Web Worker (so the page never freezes) and talks to it in
+//! JSON: [`Engine::create`] loads the weight files of one DSL's models on the WebGPU or the
+//! CPU backend, [`Engine::synthesize`] runs the search on a user's examples and reports
+//! progress, [`validate`] checks examples and names the offending one, and [`execute`] runs
+//! a program. The same search code runs natively; models read back their results
+//! asynchronously, as WebGPU requires.
 
-use exedec_core::{DeepCoder, Domain, Dsl, RobustFill};
-use serde::Serialize;
+use std::cell::RefCell;
+
+use burn::prelude::Device;
+use exedec_core::data::ModelKind;
+use exedec_core::model::NeuralModel;
+use exedec_core::model::weights::from_bytes;
+use exedec_core::search::{Control, Progress, SearchConfig, SearchOutcome, exedec_search, transformer_search};
+use exedec_core::user::{ExampleError, Limits, deepcoder_spec, robustfill_spec};
+use exedec_core::{DeepCoder, Domain, Dsl, Method, RobustFill, Spec};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
 use wasm_bindgen::prelude::*;
 
-/// The answer of [`execute`]: the outputs, or an error with its kind.
-#[derive(Serialize)]
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+thread_local! {
+    /// A WebGPU device can be created only once per page (per worker): keep it.
+    static GPU: RefCell<Option<Device>> = const { RefCell::new(None) };
+}
+
+/// The device of a backend name: `"webgpu"` or `"cpu"`.
+async fn device(backend: &str) -> Result<(Device, &'static str), String> {
+    match backend {
+        #[cfg(feature = "webgpu")]
+        "webgpu" => {
+            if let Some(d) = GPU.with(|g| g.borrow().clone()) {
+                return Ok((d, "webgpu"));
+            }
+            let d = Device::wgpu_options().init_async().await.map_err(|e| format!("WebGPU initialization failed: {e:?}"))?;
+            GPU.with(|g| *g.borrow_mut() = Some(d.clone()));
+            Ok((d, "webgpu"))
+        }
+        #[cfg(feature = "ndarray")]
+        "cpu" => {
+            #[allow(deprecated)]
+            Ok((Device::ndarray(), "cpu"))
+        }
+        other => Err(format!("backend {other:?} is not in this bundle")),
+    }
+}
+
+/// The backends compiled into this bundle.
+#[wasm_bindgen]
+pub fn backends() -> Vec<String> {
+    let mut v = Vec::new();
+    if cfg!(feature = "webgpu") {
+        v.push("webgpu".to_string());
+    }
+    if cfg!(feature = "ndarray") {
+        v.push("cpu".to_string());
+    }
+    v
+}
+
+/// Loaded models of one DSL for one method.
+#[wasm_bindgen]
+pub struct Engine {
+    dsl: Dsl,
+    method: Method,
+    backend: String,
+    subgoal: Option<NeuralModel>,
+    step: NeuralModel,
+    max_tokens: usize,
+}
+
+fn js_error(message: impl std::fmt::Display) -> JsValue {
+    JsValue::from_str(&message.to_string())
+}
+
+fn load(bytes: &[u8], kind: ModelKind, dsl: Dsl, device: &Device) -> Result<NeuralModel, JsValue> {
+    let loaded = from_bytes(bytes, Some((kind, dsl)), device).map_err(|e| js_error(format!("{kind} weights: {e}")))?;
+    Ok(NeuralModel::new(loaded.model, loaded.header.config, device.clone()))
+}
+
+/// Examples as the widget takes them: RobustFill `{"input", "output"}`, DeepCoder
+/// `{"inputs": [...], "output"}` with ints and int lists.
+#[derive(Deserialize)]
 #[serde(untagged)]
-enum Executed {
-    Outputs { outputs: Vec<String> },
-    Error { error: ErrorBody },
+enum ExampleJson {
+    Text { input: String, output: String },
+    Values { inputs: Vec<Json>, output: Json },
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
-    kind: String,
-    message: String,
+fn value_text(v: &Json) -> String {
+    match v {
+        Json::Array(items) => format!("[ {} ]", items.iter().map(value_text).collect::<Vec<_>>().join(" ")),
+        Json::Number(n) => n.to_string(),
+        // Anything else is passed through as text, so the parser names it.
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
-fn run<D: Domain>(domain: &D, program: &str, inputs: &[String]) -> Executed {
-    let result = domain.parse_program(program).and_then(|p| {
-        inputs.iter().map(|i| domain.parse_input(i).and_then(|i| domain.execute(&p, &i))).collect::<Result<Vec<_>, _>>()
+/// Parses and validates examples; the error names the offending example and field.
+fn spec_of(dsl: Dsl, examples_json: &str, limits: Limits) -> Result<Parsed, ExampleError> {
+    let bad = |message: String| ExampleError { example: 0, field: exedec_core::user::Field::Example, message };
+    let raw: Vec<Json> = serde_json::from_str(examples_json).map_err(|e| bad(format!("the examples are not valid JSON: {e}")))?;
+    let mut rf = Vec::new();
+    let mut dc = Vec::new();
+    for (i, item) in raw.iter().enumerate() {
+        let ex: ExampleJson = serde_json::from_value(item.clone()).map_err(|_| ExampleError {
+            example: i,
+            field: exedec_core::user::Field::Example,
+            message: match dsl {
+                Dsl::RobustFill => "expected {\"input\": \"...\", \"output\": \"...\"}".into(),
+                Dsl::DeepCoder => "expected {\"inputs\": [...], \"output\": ...}".into(),
+            },
+        })?;
+        match (dsl, ex) {
+            (Dsl::RobustFill, ExampleJson::Text { input, output }) => rf.push((input, output)),
+            (Dsl::DeepCoder, ExampleJson::Values { inputs, output }) => {
+                dc.push((inputs.iter().map(value_text).collect(), value_text(&output)))
+            }
+            _ => {
+                return Err(ExampleError {
+                    example: i,
+                    field: exedec_core::user::Field::Example,
+                    message: format!("not a {dsl} example"),
+                });
+            }
+        }
+    }
+    Ok(match dsl {
+        Dsl::RobustFill => Parsed::RobustFill(robustfill_spec(&rf, limits)?),
+        Dsl::DeepCoder => Parsed::DeepCoder(deepcoder_spec(&dc, limits)?),
+    })
+}
+
+enum Parsed {
+    RobustFill(Spec<RobustFill>),
+    DeepCoder(Spec<DeepCoder>),
+}
+
+/// Checks examples for a DSL: `{"ok": true}` or `{"error": {"example", "field", "message"}}`
+/// (`max_tokens` 0 for no length limit).
+#[wasm_bindgen]
+pub fn validate(dsl: &str, examples_json: &str, max_tokens: usize) -> String {
+    let limits = Limits { max_tokens: if max_tokens == 0 { usize::MAX } else { max_tokens } };
+    let result = dsl.parse::<Dsl>().map_err(|e| json!({"example": 0, "field": {"kind": "example"}, "message": e})).and_then(|d| {
+        spec_of(d, examples_json, limits).map_err(|e| serde_json::to_value(&e).unwrap_or(Json::Null))
     });
     match result {
-        Ok(outs) => Executed::Outputs { outputs: outs.iter().map(|o| domain.format_output(o)).collect() },
-        Err(e) => Executed::Error { error: ErrorBody { kind: e.kind().as_str().into(), message: e.message().into() } },
+        Ok(_) => json!({"ok": true}).to_string(),
+        Err(e) => json!({ "error": e }).to_string(),
+    }
+}
+
+#[derive(Serialize)]
+struct StepJson {
+    subgoal: Option<Vec<String>>,
+    subprogram: String,
+    outputs: Vec<String>,
+}
+
+fn outcome_json<D: Domain>(d: &D, spec: &Spec<D>, out: &SearchOutcome<D>, backend: &str, millis: f64) -> Json {
+    let fmt = |v: &[D::Output]| v.iter().map(|o| d.format_output(o)).collect::<Vec<_>>();
+    let steps: Vec<StepJson> = out
+        .steps
+        .iter()
+        .map(|s| StepJson { subgoal: s.subgoal.as_ref().map(|sg| fmt(sg)), subprogram: d.format_step(&s.step), outputs: fmt(&s.outputs) })
+        .collect();
+    let outputs: Option<Vec<Option<String>>> =
+        out.program.as_ref().map(|p| spec.inputs.iter().map(|i| d.execute(p, i).ok().map(|o| d.format_output(&o))).collect());
+    json!({
+        "solved": out.solved,
+        "program": out.program.as_ref().map(|p| d.format_readable(p)),
+        "steps": steps,
+        "outputs": outputs,
+        "backend": backend,
+        "millis": millis,
+        "iterations": out.iterations,
+    })
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Loads the models of `method` (`exedec`: SubgoalModel and SynthesizerModel bytes;
+    /// `no-subgoal`/`transformer`: one model in `step`) on `backend` (`"webgpu"` or `"cpu"`).
+    pub async fn create(
+        dsl: String,
+        method: String,
+        backend: String,
+        subgoal: Option<Vec<u8>>,
+        step: Vec<u8>,
+    ) -> Result<Engine, JsValue> {
+        let dsl: Dsl = dsl.parse().map_err(js_error)?;
+        let method: Method = method.parse().map_err(js_error)?;
+        let (device, name) = device(&backend).await.map_err(js_error)?;
+        let step_kind = match method {
+            Method::Exedec => ModelKind::Synthesizer,
+            Method::NoSubgoal => ModelKind::NoSubgoal,
+            Method::Transformer => ModelKind::Transformer,
+        };
+        let subgoal = match (method, subgoal) {
+            (Method::Exedec, Some(b)) => Some(load(&b, ModelKind::Subgoal, dsl, &device)?),
+            (Method::Exedec, None) => return Err(js_error("ExeDec needs the SubgoalModel's weights")),
+            _ => None,
+        };
+        let step = load(&step, step_kind, dsl, &device)?;
+        let max_tokens = subgoal.iter().chain([&step]).map(|m| m.config.max_io_len).min().unwrap_or(usize::MAX);
+        Ok(Engine { dsl, method, backend: name.to_string(), subgoal, step, max_tokens })
+    }
+
+    /// The backend the models run on (`webgpu` or `cpu`).
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.backend.clone()
+    }
+
+    /// The longest input or output (in tokens) the models read.
+    #[wasm_bindgen(getter, js_name = maxTokens)]
+    pub fn max_tokens(&self) -> usize {
+        self.max_tokens
+    }
+
+    /// Synthesizes a program for the examples (JSON, as in [`validate`]). Returns JSON
+    /// `{solved, program, steps, outputs, backend, millis, iterations}`, or rejects with a
+    /// message naming the offending example. `progress` is called with
+    /// `{iteration, phase}` as the search goes.
+    pub async fn synthesize(&self, examples_json: String, beam: usize, progress: Option<js_sys::Function>) -> Result<String, JsValue> {
+        let limits = Limits { max_tokens: self.max_tokens };
+        let parsed = spec_of(self.dsl, &examples_json, limits).map_err(|e| js_error(e.to_string()))?;
+        let config = SearchConfig { beam_size: beam.clamp(1, 64), ..SearchConfig::default() };
+        let mut report = |p: Progress| {
+            if let (Some(f), Progress::Phase { iteration, subgoal }) = (&progress, p) {
+                let msg = json!({"iteration": iteration + 1, "phase": if subgoal { "subgoal" } else { "synthesis" }});
+                let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&msg.to_string()));
+            }
+        };
+        let mut control = Control { should_stop: None, progress: Some(&mut report) };
+        let start = js_sys::Date::now();
+        let json = match parsed {
+            Parsed::RobustFill(spec) => {
+                let out = self.run(&RobustFill, &spec, &config, &mut control).await?;
+                outcome_json(&RobustFill, &spec, &out, &self.backend, js_sys::Date::now() - start)
+            }
+            Parsed::DeepCoder(spec) => {
+                let out = self.run(&DeepCoder, &spec, &config, &mut control).await?;
+                outcome_json(&DeepCoder, &spec, &out, &self.backend, js_sys::Date::now() - start)
+            }
+        };
+        Ok(json.to_string())
+    }
+}
+
+impl Engine {
+    async fn run<D: Domain>(
+        &self,
+        d: &D,
+        spec: &Spec<D>,
+        config: &SearchConfig,
+        control: &mut Control<'_>,
+    ) -> Result<SearchOutcome<D>, JsValue> {
+        let out = match self.method {
+            Method::Exedec => exedec_search(d, spec, self.subgoal.as_ref(), &self.step, config, control).await,
+            Method::NoSubgoal => exedec_search(d, spec, None::<&NeuralModel>, &self.step, config, control).await,
+            Method::Transformer => transformer_search(d, spec, &self.step, config, control).await,
+        };
+        out.map_err(js_error)
     }
 }
 
@@ -35,13 +276,22 @@ fn run<D: Domain>(domain: &D, program: &str, inputs: &[String]) -> Executed {
 /// `{"outputs": [...]}` or `{"error": {"kind", "message"}}` as JSON.
 #[wasm_bindgen]
 pub fn execute(dsl: &str, program: &str, inputs_json: &str) -> String {
+    fn run<D: Domain>(d: &D, program: &str, inputs: &[String]) -> Json {
+        let result = d.parse_program(program).and_then(|p| {
+            inputs.iter().map(|i| d.parse_input(i).and_then(|i| d.execute(&p, &i))).collect::<Result<Vec<_>, _>>()
+        });
+        match result {
+            Ok(outs) => json!({"outputs": outs.iter().map(|o| d.format_output(o)).collect::<Vec<_>>()}),
+            Err(e) => json!({"error": {"kind": e.kind().as_str(), "message": e.message()}}),
+        }
+    }
     let answer = match (dsl.parse::<Dsl>(), serde_json::from_str::<Vec<String>>(inputs_json)) {
         (Ok(Dsl::RobustFill), Ok(inputs)) => run(&RobustFill, program, &inputs),
         (Ok(Dsl::DeepCoder), Ok(inputs)) => run(&DeepCoder, program, &inputs),
-        (Err(e), _) => Executed::Error { error: ErrorBody { kind: "input".into(), message: e } },
-        (_, Err(e)) => Executed::Error { error: ErrorBody { kind: "input".into(), message: e.to_string() } },
+        (Err(e), _) => json!({"error": {"kind": "input", "message": e}}),
+        (_, Err(e)) => json!({"error": {"kind": "input", "message": e.to_string()}}),
     };
-    serde_json::to_string(&answer).unwrap_or_default()
+    answer.to_string()
 }
 
 #[cfg(test)]
@@ -54,5 +304,21 @@ mod tests {
         assert_eq!(execute("deepcoder", "x0 = INPUT | x1 = Sum x0", r#"["x0 = [ 1 2 ]"]"#), r#"{"outputs":["3"]}"#);
         assert!(execute("deepcoder", "x0 = INPUT | x1 = Head x0", r#"["x0 = [ ]"]"#).contains("invalid"));
         assert!(execute("lisp", "", "[]").contains("input"));
+    }
+
+    #[test]
+    fn validation_names_the_offending_example() {
+        let ok = validate("robustfill", r#"[{"input": "ab", "output": "A"}]"#, 20);
+        assert_eq!(ok, r#"{"ok":true}"#);
+        let e: Json = serde_json::from_str(&validate("robustfill", r#"[{"input": "ab", "output": "A"}, {"input": "é", "output": "x"}]"#, 20)).unwrap();
+        assert_eq!(e["error"]["example"], 1);
+        assert_eq!(e["error"]["field"]["kind"], "input");
+        let e: Json = serde_json::from_str(&validate("deepcoder", r#"[{"inputs": [[1, 2, 3], 4], "output": [5, 6]}, {"inputs": [[1]], "output": 3}]"#, 0)).unwrap();
+        assert_eq!(e["error"]["example"], 1);
+        let e: Json = serde_json::from_str(&validate("deepcoder", r#"[{"inputs": [[1, 200]], "output": 3}]"#, 0)).unwrap();
+        assert!(e["error"]["message"].as_str().unwrap().contains("range"));
+        let e: Json = serde_json::from_str(&validate("robustfill", "not json", 0)).unwrap();
+        assert!(e["error"]["message"].as_str().unwrap().contains("JSON"));
+        assert!(validate("deepcoder", r#"[{"inputs": [[1, 2]], "output": [3]}]"#, 0).contains("ok"));
     }
 }

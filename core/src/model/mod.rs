@@ -70,23 +70,31 @@ pub struct ModelConfig {
     pub aligned_separator: Option<usize>,
 }
 
-/// Named sizes. `paper` is the paper's model; `small` trains on a CPU and runs in a browser;
-/// `tiny` is for tests.
+/// Named sizes (d_model / MLP / heads / layers per stack):
+///
+/// | preset | sizes | parameters (RobustFill synthesizer) | for |
+/// |---|---|---|---|
+/// | `paper` | 512 / 1024 / 4 / 3 | 25.6 M | the paper's model (GPU) |
+/// | `small` | 128 / 256 / 4 / 2 | 1.15 M | GPU-trained models for the browser |
+/// | `cpu` | 64 / 128 / 4 / 2 | 0.31 M | training on a CPU in hours; runs in the browser |
+/// | `tiny` | 32 / 64 / 2 / 1 | 0.06 M | tests |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Preset {
     Paper,
     Small,
+    Cpu,
     Tiny,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 3] = [Preset::Paper, Preset::Small, Preset::Tiny];
+    pub const ALL: [Preset; 4] = [Preset::Paper, Preset::Small, Preset::Cpu, Preset::Tiny];
 
     pub fn name(self) -> &'static str {
         match self {
             Preset::Paper => "paper",
             Preset::Small => "small",
+            Preset::Cpu => "cpu",
             Preset::Tiny => "tiny",
         }
     }
@@ -104,8 +112,9 @@ impl std::str::FromStr for Preset {
         match s.to_ascii_lowercase().as_str() {
             "paper" => Ok(Preset::Paper),
             "small" | "browser" => Ok(Preset::Small),
+            "cpu" => Ok(Preset::Cpu),
             "tiny" => Ok(Preset::Tiny),
-            _ => Err(format!("unknown preset {s:?} (expected paper, small or tiny)")),
+            _ => Err(format!("unknown preset {s:?} (expected paper, small, cpu or tiny)")),
         }
     }
 }
@@ -134,6 +143,7 @@ pub fn preset(preset: Preset, dsl: Dsl, kind: ModelKind) -> ModelConfig {
     let (d, mlp, heads, layers) = match preset {
         Preset::Paper => (512, 1024, 4, 3),
         Preset::Small => (128, 256, 4, 2),
+        Preset::Cpu => (64, 128, 4, 2),
         Preset::Tiny => (32, 64, 2, 1),
     };
     ModelConfig::new(io_vocab, target_vocab, md, mpced, io, target)
@@ -392,9 +402,17 @@ mod tests {
         let tables = 87 * 512 + 316 * 512 + 512 * 316 + 316;
         assert!((25_150_000..25_250_000).contains(&(n - tables)), "{n}");
         assert_eq!(n, 25_577_660);
-        for p in [Preset::Small, Preset::Tiny] {
+        for p in [Preset::Small, Preset::Cpu, Preset::Tiny] {
             assert!(preset(p, Dsl::DeepCoder, ModelKind::Subgoal).validate().is_ok());
         }
+        let sizes: Vec<usize> = [Preset::Small, Preset::Cpu, Preset::Tiny]
+            .iter()
+            .map(|&p| preset(p, Dsl::RobustFill, ModelKind::Synthesizer).init(&dev).num_params())
+            .collect();
+        // The table in the docs of `Preset`.
+        assert!((1_100_000..1_200_000).contains(&sizes[0]), "{sizes:?}");
+        assert!((290_000..330_000).contains(&sizes[1]), "{sizes:?}");
+        assert!((40_000..70_000).contains(&sizes[2]), "{sizes:?}");
         assert!(paper.clone().with_heads(5).validate().is_err());
     }
 }

@@ -50,13 +50,15 @@ impl StepModel for NeuralModel {
         Ok(self.model.start(inputs, outputs))
     }
 
-    fn next_log_probs(&self, state: &mut DecoderCache, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
+    async fn next_log_probs(&self, state: &mut DecoderCache, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
         if state.len() + 1 >= self.config.max_target_len.max(2) + 1 {
             return Err(ModelError::Input("decoded past the model's maximum target length".into()));
         }
         let ids: Vec<i64> = tokens.iter().map(|&t| i64::from(t)).collect();
         let log_probs = self.model.step(state, &ids);
-        log_probs.into_data().convert::<f32>().try_to_vec::<f32>().map_err(|e| ModelError::Backend(format!("{e:?}")))
+        // Asynchronous read-back: required by WebGPU in a browser, immediate elsewhere.
+        let data = log_probs.into_data_async().await.map_err(|e| ModelError::Backend(format!("{e:?}")))?;
+        data.convert::<f32>().try_to_vec::<f32>().map_err(|e| ModelError::Backend(format!("{e:?}")))
     }
 
     fn reorder(&self, state: &mut DecoderCache, parents: &[usize]) -> Result<(), ModelError> {

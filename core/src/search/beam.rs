@@ -43,7 +43,7 @@ struct Live {
 /// score) with the finished elements `carried` (id and score) in the pool. Returns at most
 /// `k` hypotheses, best first: the finished pool if it is not empty, else the live
 /// sequences. `should_stop` is polled between decoding steps.
-pub fn beam_search<M: StepModel>(
+pub async fn beam_search<M: StepModel>(
     model: &M,
     rows: &[(EncoderInput, f64)],
     carried: &[(usize, f64)],
@@ -71,7 +71,7 @@ pub fn beam_search<M: StepModel>(
         if should_stop() {
             return Err(ModelError::Cancelled);
         }
-        let log_probs = model.next_log_probs(&mut state, &last)?;
+        let log_probs = model.next_log_probs(&mut state, &last).await?;
         if log_probs.len() != live.len() * vocab {
             return Err(ModelError::Backend(format!(
                 "model returned {} log-probabilities for {} rows of {vocab}",
@@ -173,7 +173,7 @@ mod tests {
         fn start(&self, specs: &[EncoderInput]) -> Result<Vec<usize>, ModelError> {
             Ok(vec![0; specs.len()])
         }
-        fn next_log_probs(&self, state: &mut Vec<usize>, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
+        async fn next_log_probs(&self, state: &mut Vec<usize>, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
             assert_eq!(state.len(), tokens.len());
             let mut out = Vec::new();
             for pos in state.iter_mut() {
@@ -198,7 +198,7 @@ mod tests {
         let model = Toy {
             table: vec![vec![0.0, 0.0, 0.1, 0.6, 0.3], vec![0.0, 0.0, 0.7, 0.2, 0.1], vec![0.0, 0.0, 1.0, 0.0, 0.0]],
         };
-        let out = beam_search(&model, &[(EncoderInput::default(), 0.0)], &[], 3, &never).unwrap();
+        let out = pollster::block_on(beam_search(&model, &[(EncoderInput::default(), 0.0)], &[], 3, &never)).unwrap();
         let seqs: Vec<Vec<Token>> = out.iter().map(|h| h.tokens.clone()).collect();
         // P([3]) = .42, P([4]) = .21, P([3,3]) = .12, P([]) = .1
         assert_eq!(seqs, vec![vec![3], vec![4], vec![3, 3]]);
@@ -210,7 +210,7 @@ mod tests {
     fn carried_elements_compete_with_new_ones() {
         let model = Toy { table: vec![vec![0.0, 0.0, 0.5, 0.5, 0.0], vec![0.0, 0.0, 1.0, 0.0, 0.0]] };
         let rows = [(EncoderInput::default(), -1.0)];
-        let out = beam_search(&model, &rows, &[(7, -0.1), (8, -50.0)], 2, &never).unwrap();
+        let out = pollster::block_on(beam_search(&model, &rows, &[(7, -0.1), (8, -50.0)], 2, &never)).unwrap();
         assert_eq!(out[0].origin, Origin::Carried(7));
         assert_eq!(out[1].origin, Origin::Row(0));
         assert!((out[1].score - (-1.0 + 0.5f64.ln())).abs() < 1e-5);
@@ -219,7 +219,7 @@ mod tests {
     #[test]
     fn returns_live_sequences_when_nothing_finishes() {
         let model = Toy { table: vec![vec![0.0, 0.0, 0.0, 0.5, 0.5]; 3] };
-        let out = beam_search(&model, &[(EncoderInput::default(), 0.0)], &[], 2, &never).unwrap();
+        let out = pollster::block_on(beam_search(&model, &[(EncoderInput::default(), 0.0)], &[], 2, &never)).unwrap();
         assert_eq!(out.len(), 2);
         assert!(out.iter().all(|h| !h.ended && h.tokens.len() == 3));
     }
@@ -227,7 +227,8 @@ mod tests {
     #[test]
     fn cancellation_is_reported() {
         let model = Toy { table: vec![vec![0.0, 0.0, 0.5, 0.5, 0.0]] };
-        let err = beam_search(&model, &[(EncoderInput::default(), 0.0)], &[], 2, &|| true).unwrap_err();
+        let err =
+            pollster::block_on(beam_search(&model, &[(EncoderInput::default(), 0.0)], &[], 2, &|| true)).unwrap_err();
         assert_eq!(err, ModelError::Cancelled);
     }
 }

@@ -266,7 +266,7 @@ fn decode_subgoal<D: Domain>(domain: &D, spec: &Spec<D>, tokens: &[Token]) -> Op
 
 /// Runs the ExeDec search (`subgoal_model` given) or the No-Subgoal ablation (`None`, with
 /// `step_model` the combined model) on a task's examples.
-pub fn exedec_search<D: Domain, S: StepModel, Y: StepModel>(
+pub async fn exedec_search<D: Domain, S: StepModel, Y: StepModel>(
     domain: &D,
     task: &Spec<D>,
     subgoal_model: Option<&S>,
@@ -306,7 +306,7 @@ pub fn exedec_search<D: Domain, S: StepModel, Y: StepModel>(
                 let outs = encode_outputs(domain, &e.spec.outputs, quirk_eos)?;
                 encode_spec(domain, &e.spec.inputs, &outs, quirk_eos && is_dc, sm.max_io_len())
             });
-            let hyps = beam_search(sm, &rows, &carried, k, &|| control.stopped())?;
+            let hyps = beam_search(sm, &rows, &carried, k, &|| control.stopped()).await?;
             elems = rebuild(&elems, &live_idx, hyps, |e, h| match decode_subgoal(domain, &e.spec, &h.tokens) {
                 Some(sg) => e.subgoal = Some(sg),
                 None => e.invalidate(),
@@ -344,7 +344,7 @@ pub fn exedec_search<D: Domain, S: StepModel, Y: StepModel>(
             };
             encode_spec(domain, &e.spec.inputs, &outs, quirk_eos && is_dc, step_model.max_io_len())
         });
-        let hyps = beam_search(step_model, &rows, &carried, k, &|| control.stopped())?;
+        let hyps = beam_search(step_model, &rows, &carried, k, &|| control.stopped()).await?;
         elems = rebuild(&elems, &live_idx, hyps, |e, h| {
             e.fresh = true;
             apply_step(domain, e, &h.tokens);
@@ -474,7 +474,7 @@ fn finish<D: Domain>(
 
 /// The Transformer baseline (§6.4): one beam search for whole programs; solved if any beam
 /// element reproduces every example.
-pub fn transformer_search<D: Domain, M: StepModel>(
+pub async fn transformer_search<D: Domain, M: StepModel>(
     domain: &D,
     task: &Spec<D>,
     model: &M,
@@ -486,7 +486,7 @@ pub fn transformer_search<D: Domain, M: StepModel>(
     let enc = encode_spec(domain, &task.inputs, &outs, false, model.max_io_len())
         .ok_or_else(|| ModelError::Input("the examples are longer than the model accepts".into()))?;
     control.report(Progress::Phase { iteration: 0, subgoal: false });
-    let hyps = beam_search(model, &[(enc, 0.0)], &[], config.beam_size.max(1), &|| control.stopped())?;
+    let hyps = beam_search(model, &[(enc, 0.0)], &[], config.beam_size.max(1), &|| control.stopped()).await?;
     let programs: Vec<(D::Program, f64)> =
         hyps.iter().filter_map(|h| domain.decode_program(&clean(&h.tokens)).ok().map(|p| (p, h.score))).collect();
     let solving = programs.iter().find(|(p, _)| domain.satisfies(p, &task.inputs, &task.outputs));
@@ -570,7 +570,9 @@ mod tests {
         );
         synth.add_candidate(&first, tokens("GetToken(WORD, 2)"), 0.3);
         let config = SearchConfig { beam_size: 5, max_steps: Some(1), ..SearchConfig::default() };
-        let out = exedec_search(&d, &spec, Some(&subgoal), &synth, &config, &mut Control::default()).unwrap();
+        let out =
+            pollster::block_on(exedec_search(&d, &spec, Some(&subgoal), &synth, &config, &mut Control::default()))
+                .unwrap();
         let live: Vec<_> = out.beam.iter().filter(|e| e.status == Status::Live).collect();
         assert_eq!(live.len(), 1, "only one element per functionality survives: {:?}", out.beam);
         assert_eq!(d.format_readable(&live[0].program), "GetToken(WORD, 1)");
@@ -581,7 +583,9 @@ mod tests {
         assert!(out.beam.iter().all(|e| e.program.len() <= 1 && !d.format_readable(&e.program).contains("WORD, 2")));
         // With more steps the task is solved.
         let config = SearchConfig { beam_size: 5, ..SearchConfig::default() };
-        let out = exedec_search(&d, &spec, Some(&subgoal), &synth, &config, &mut Control::default()).unwrap();
+        let out =
+            pollster::block_on(exedec_search(&d, &spec, Some(&subgoal), &synth, &config, &mut Control::default()))
+                .unwrap();
         assert!(out.solved);
     }
 
@@ -607,7 +611,9 @@ mod tests {
         subgoal.add_candidate(&first, text("ab"), 0.8); // wrong number of parts
         subgoal.add_candidate(&first, text("|"), 0.7); // all parts empty
         let config = SearchConfig { beam_size: 4, max_steps: Some(1), ..SearchConfig::default() };
-        let out = exedec_search(&d, &spec, Some(&subgoal), &synth, &config, &mut Control::default()).unwrap();
+        let out =
+            pollster::block_on(exedec_search(&d, &spec, Some(&subgoal), &synth, &config, &mut Control::default()))
+                .unwrap();
         let live: Vec<_> = out.beam.iter().filter(|e| e.status != Status::Invalid).collect();
         assert_eq!(live.len(), 1);
         assert_eq!(d.format_readable(&live[0].program), "GetToken(WORD, 1)");
@@ -633,7 +639,7 @@ mod tests {
         fn start(&self, specs: &[EncoderInput]) -> Result<usize, ModelError> {
             Ok(specs.len())
         }
-        fn next_log_probs(&self, rows: &mut usize, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
+        async fn next_log_probs(&self, rows: &mut usize, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
             assert_eq!(*rows, tokens.len());
             let mut rng = self.rng.borrow_mut();
             let mut out = Vec::new();
@@ -661,22 +667,35 @@ mod tests {
             let config = SearchConfig { beam_size: 6, ..SearchConfig::default() };
             for s in 0..5u64 {
                 let seed = seed as u64 * 10 + s;
-                let out =
-                    exedec_search(&d, &spec, Some(&m(io, seed)), &m(prog, seed + 1), &config, &mut Control::default())
-                        .unwrap();
+                let out = pollster::block_on(exedec_search(
+                    &d,
+                    &spec,
+                    Some(&m(io, seed)),
+                    &m(prog, seed + 1),
+                    &config,
+                    &mut Control::default(),
+                ))
+                .unwrap();
                 if out.solved {
                     assert!(d.satisfies(out.program.as_ref().unwrap(), &task.inputs, &task.outputs));
                 }
-                let _ = exedec_search(
+                let _ = pollster::block_on(exedec_search(
                     &d,
                     &spec,
                     None::<&RandomModel>,
                     &m(prog, seed + 2),
                     &config,
                     &mut Control::default(),
-                )
+                ))
                 .unwrap();
-                let _ = transformer_search(&d, &spec, &m(prog, seed + 3), &config, &mut Control::default()).unwrap();
+                let _ = pollster::block_on(transformer_search(
+                    &d,
+                    &spec,
+                    &m(prog, seed + 3),
+                    &config,
+                    &mut Control::default(),
+                ))
+                .unwrap();
             }
         }
     }
@@ -723,8 +742,8 @@ mod tests {
             assert!(specs.iter().all(|s| s.inputs.iter().chain(&s.outputs).all(|x| x.len() <= self.1)));
             self.0.start(specs)
         }
-        fn next_log_probs(&self, state: &mut Self::State, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
-            self.0.next_log_probs(state, tokens)
+        async fn next_log_probs(&self, state: &mut Self::State, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
+            self.0.next_log_probs(state, tokens).await
         }
         fn reorder(&self, state: &mut Self::State, parents: &[usize]) -> Result<(), ModelError> {
             self.0.reorder(state, parents)
@@ -739,18 +758,32 @@ mod tests {
         let subgoal = ShortSighted(OracleModel::new(ModelKind::Subgoal, [&enc], 87, sep), 13);
         let synth = ShortSighted(OracleModel::new(ModelKind::Synthesizer, [&enc], 316, sep), 13);
         // The input fits (13 characters); the full output "abcdefghijkl" (12) fits too.
-        let out = exedec_search(&d, &spec, Some(&subgoal), &synth, &SearchConfig::default(), &mut Control::default())
-            .unwrap();
+        let out = pollster::block_on(exedec_search(
+            &d,
+            &spec,
+            Some(&subgoal),
+            &synth,
+            &SearchConfig::default(),
+            &mut Control::default(),
+        ))
+        .unwrap();
         assert!(out.solved);
         // A model that reads at most 5 tokens cannot read this task at all.
         let subgoal = ShortSighted(OracleModel::new(ModelKind::Subgoal, [&enc], 87, sep), 5);
-        let out = exedec_search(&d, &spec, Some(&subgoal), &synth, &SearchConfig::default(), &mut Control::default())
-            .unwrap();
+        let out = pollster::block_on(exedec_search(
+            &d,
+            &spec,
+            Some(&subgoal),
+            &synth,
+            &SearchConfig::default(),
+            &mut Control::default(),
+        ))
+        .unwrap();
         assert!(!out.solved);
         assert!(out.beam.iter().all(|e| e.status == Status::Invalid));
         let tf = ShortSighted(OracleModel::new(ModelKind::Transformer, [&enc], 316, sep), 5);
         assert!(matches!(
-            transformer_search(&d, &spec, &tf, &SearchConfig::default(), &mut Control::default()),
+            pollster::block_on(transformer_search(&d, &spec, &tf, &SearchConfig::default(), &mut Control::default())),
             Err(ModelError::Input(_))
         ));
     }
@@ -764,7 +797,15 @@ mod tests {
         let synth = OracleModel::new(ModelKind::Synthesizer, [&enc], 316, sep);
         let stop = || true;
         let mut control = Control { should_stop: Some(&stop), progress: None };
-        let err = exedec_search(&d, &spec, Some(&subgoal), &synth, &SearchConfig::default(), &mut control).unwrap_err();
+        let err = pollster::block_on(exedec_search(
+            &d,
+            &spec,
+            Some(&subgoal),
+            &synth,
+            &SearchConfig::default(),
+            &mut control,
+        ))
+        .unwrap_err();
         assert_eq!(err, ModelError::Cancelled);
     }
 }

@@ -27,6 +27,11 @@ pub enum ModelError {
 }
 
 /// A model that predicts token sequences from specifications.
+///
+/// Reading results back from a GPU in a browser can only be done asynchronously, so
+/// [`next_log_probs`](StepModel::next_log_probs) is async; CPU models complete at once, and
+/// native callers drive the search with a trivial executor (`pollster::block_on`).
+#[allow(async_fn_in_trait)]
 pub trait StepModel {
     /// The decoding state of a batch of rows (encoder outputs and the decoder's cache).
     type State;
@@ -45,7 +50,7 @@ pub trait StepModel {
 
     /// Appends one token to every row's prefix (BOS first) and returns, row after row, the
     /// log-probabilities of the next token (`rows × vocab_size` values).
-    fn next_log_probs(&self, state: &mut Self::State, tokens: &[Token]) -> Result<Vec<f32>, ModelError>;
+    async fn next_log_probs(&self, state: &mut Self::State, tokens: &[Token]) -> Result<Vec<f32>, ModelError>;
 
     /// Keeps the rows `parents` (in that order, repeats allowed) for the next step.
     fn reorder(&self, state: &mut Self::State, parents: &[usize]) -> Result<(), ModelError>;

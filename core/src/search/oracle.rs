@@ -153,7 +153,7 @@ impl StepModel for OracleModel {
             .collect())
     }
 
-    fn next_log_probs(&self, state: &mut Vec<OracleRow>, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
+    async fn next_log_probs(&self, state: &mut Vec<OracleRow>, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
         if tokens.len() != state.len() {
             return Err(ModelError::Backend("one token per row expected".into()));
         }

@@ -1,0 +1,237 @@
+// The demo page: edit examples, load benchmark presets, synthesize in the worker, show the
+// program and its decomposition.
+
+import { cancel, onStatus, synthesize, validate } from "./client.js";
+
+const $ = (id) => document.getElementById(id);
+const state = { presets: null };
+
+const SAMPLE = {
+  robustfill: [
+    { input: "Alan Turing", output: "A.T." },
+    { input: "Grace Hopper", output: "G.H." },
+    { input: "Ada Lovelace", output: "A.L." },
+  ],
+  deepcoder: [
+    { inputs: [[3, 1, 2]], output: [1, 2, 3] },
+    { inputs: [[5, 4]], output: [4, 5] },
+    { inputs: [[0, -2, 7]], output: [-2, 0, 7] },
+  ],
+};
+
+function dsl() {
+  return $("dsl").value;
+}
+
+// ---- examples table -------------------------------------------------------------------
+
+function valueText(v) {
+  return JSON.stringify(v).replaceAll(",", ", ");
+}
+
+function addRow(example = null) {
+  const tbody = $("examples").tBodies[0];
+  const tr = document.createElement("tr");
+  const dc = dsl() === "deepcoder";
+  const input = example ? (dc ? example.inputs.map(valueText).join(", ") : example.input) : "";
+  const output = example ? (dc ? valueText(example.output) : example.output) : "";
+  tr.innerHTML = `<td class="num"></td>
+    <td><input class="in" spellcheck="false" aria-label="input"></td>
+    <td><input class="out" spellcheck="false" aria-label="output"></td>
+    <td><button type="button" class="remove" aria-label="remove this example">✕</button></td>`;
+  tr.querySelector(".in").value = input;
+  tr.querySelector(".out").value = output;
+  tr.querySelector(".remove").addEventListener("click", () => {
+    tr.remove();
+    renumber();
+  });
+  tbody.appendChild(tr);
+  renumber();
+  return tr;
+}
+
+function renumber() {
+  [...$("examples").tBodies[0].rows].forEach((tr, i) => (tr.querySelector(".num").textContent = i + 1));
+}
+
+function setExamples(examples) {
+  $("examples").tBodies[0].innerHTML = "";
+  examples.forEach((e) => addRow(e));
+  clearErrors();
+}
+
+function clearErrors() {
+  $("error").textContent = "";
+  document.querySelectorAll(".bad").forEach((el) => {
+    el.classList.remove("bad");
+    el.removeAttribute("aria-invalid");
+  });
+}
+
+/** Parses a DeepCoder cell: values separated by commas, lists written [1 2 3] or [1, 2, 3]. */
+function parseValues(text) {
+  const json = `[${text.replace(/\[([^\]]*)\]/g, (_, body) => `[${body.trim().split(/[\s,]+/).filter(Boolean).join(",")}]`)}]`;
+  return JSON.parse(json);
+}
+
+/** The examples as the worker takes them; throws {example, field, message} on a cell that does not parse. */
+function readExamples() {
+  const dc = dsl() === "deepcoder";
+  return [...$("examples").tBodies[0].rows].map((tr, i) => {
+    const input = tr.querySelector(".in").value;
+    const output = tr.querySelector(".out").value;
+    if (!dc) return { input, output };
+    let inputs, out;
+    try {
+      inputs = parseValues(input);
+    } catch {
+      throw { example: i, field: { kind: "input", index: 0 }, message: `"${input}" is not a list of values like [1 2 3], 4` };
+    }
+    try {
+      [out] = parseValues(output);
+    } catch {
+      throw { example: i, field: { kind: "output" }, message: `"${output}" is not a value like [1 2] or 3` };
+    }
+    if (out === undefined) throw { example: i, field: { kind: "output" }, message: "the output is empty" };
+    return { inputs, output: out };
+  });
+}
+
+function showError(e) {
+  const rows = $("examples").tBodies[0].rows;
+  const row = rows[e.example];
+  if (row && e.field) {
+    const cell = row.querySelector(e.field.kind === "output" ? ".out" : ".in");
+    (e.field.kind === "example" ? row : cell).classList.add("bad");
+    cell.setAttribute("aria-invalid", "true");
+    cell.focus();
+  }
+  const where = e.field ? `Example ${e.example + 1}${e.field.kind === "output" ? ", output" : e.field.kind === "input" ? ", input" : ""}: ` : "";
+  $("error").textContent = where + e.message;
+}
+
+// ---- presets ---------------------------------------------------------------------------
+
+async function loadPresets() {
+  try {
+    state.presets = await (await fetch("presets.json")).json();
+  } catch {
+    state.presets = {};
+  }
+  fillSplits();
+}
+
+const SPLITS = ["NONE", "LENGTH_GENERALIZATION", "COMPOSE_DIFFERENT_CONCEPTS", "SWITCH_CONCEPT_ORDER", "COMPOSE_NEW_OP", "ADD_OP_FUNCTIONALITY"];
+
+function fillSplits() {
+  const available = (state.presets || {})[dsl()] || {};
+  const splits = SPLITS.filter((s) => s in available);
+  $("split").innerHTML = `<option value="">— your own examples —</option>` + splits.map((s) => `<option>${s}</option>`).join("");
+  fillTasks();
+}
+
+function fillTasks() {
+  const tasks = ((state.presets || {})[dsl()] || {})[$("split").value] || [];
+  $("preset").innerHTML = tasks.map((t, i) => `<option value="${i}">task ${t.index} (${t.length} steps)</option>`).join("");
+  $("preset").disabled = !tasks.length;
+}
+
+function applyPreset() {
+  const tasks = ((state.presets || {})[dsl()] || {})[$("split").value] || [];
+  const t = tasks[Number($("preset").value)];
+  if (t) setExamples(t.examples);
+}
+
+// ---- running ---------------------------------------------------------------------------
+
+function setRunning(on) {
+  $("run").disabled = on;
+  $("cancel").disabled = !on;
+}
+
+async function run() {
+  clearErrors();
+  let examples;
+  try {
+    examples = readExamples();
+  } catch (e) {
+    return showError(e);
+  }
+  if (!examples.length) return showError({ message: "Add at least one example." });
+  setRunning(true);
+  $("status").textContent = "checking examples…";
+  try {
+    const check = await validate(dsl(), examples);
+    if (check.error) return showError(check.error);
+    $("status").textContent = "starting…";
+    const result = await synthesize({
+      dsl: dsl(),
+      examples,
+      beam: Math.max(1, Math.min(32, Number($("beam").value) || 10)),
+      backend: $("backend").value,
+      onProgress: (p) => ($("status").textContent = `step ${p.iteration}: ${p.phase === "subgoal" ? "predicting the next subgoal" : "writing the step"}…`),
+    });
+    showResult(result, examples);
+    $("status").textContent = "";
+  } catch (e) {
+    $("status").textContent = "";
+    if (e.message !== "cancelled") showError({ message: e.message });
+    else $("status").textContent = "cancelled";
+  } finally {
+    setRunning(false);
+  }
+}
+
+function esc(s) {
+  return String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+}
+
+function showResult(r, examples) {
+  $("result").hidden = false;
+  $("verdict").textContent = r.solved ? "Solved: the program reproduces every example" : "Not solved";
+  $("verdict").className = r.solved ? "ok" : "fail";
+  $("meta").textContent = `${(r.millis / 1000).toFixed(2)} s on ${r.backend === "webgpu" ? "WebGPU" : "the CPU"}, ${r.iterations} search steps`;
+  $("program").textContent = r.steps.length && r.program ? r.program : "(no program found)";
+  const q = (v) => `<code>${esc(JSON.stringify(v))}</code>`;
+  $("steps").innerHTML = r.steps
+    .map(
+      (s) => `<li>${s.subgoal ? `<div><span class="label">subgoal</span> ${s.subgoal.map(q).join(" ")}</div>` : ""}
+        <div><span class="label">subprogram</span> <code>${esc(s.subprogram)}</code></div>
+        <div><span class="label">result</span> ${s.outputs.map(q).join(" ")}</div></li>`,
+    )
+    .join("");
+  document.body.dataset.result = r.solved ? "solved" : "unsolved";
+}
+
+// ---- wiring ----------------------------------------------------------------------------
+
+function updateHint() {
+  const dc = dsl() === "deepcoder";
+  $("input-head").textContent = dc ? "Inputs" : "Input";
+  $("hint").textContent = dc
+    ? "Inputs: one or two values per example, lists as [1 2 3], ints in [-50, 50], separated by commas. Output: one value."
+    : "Inputs and outputs: letters, digits, spaces and the characters & , . ? ! @ ( ) [ ] % { } / : ; $ # \" ' (inputs up to 20 characters).";
+}
+
+$("dsl").addEventListener("change", () => {
+  updateHint();
+  fillSplits();
+  setExamples(SAMPLE[dsl()]);
+});
+$("split").addEventListener("change", () => {
+  fillTasks();
+  applyPreset();
+});
+$("preset").addEventListener("change", applyPreset);
+$("add").addEventListener("click", () => addRow().querySelector(".in").focus());
+$("run").addEventListener("click", run);
+$("cancel").addEventListener("click", cancel);
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !$("run").disabled) run();
+});
+onStatus((m) => ($("status").textContent = m));
+
+updateHint();
+setExamples(SAMPLE[dsl()]);
+loadPresets();
+window.__exedecReady = true;

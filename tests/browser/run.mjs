@@ -1,0 +1,174 @@
+// Browser tests of the built site (default: ../../dist): the demo page synthesizes benchmark
+// presets of both DSLs, the widgets of the sample docs page fire exedec-result, bad input is
+// reported at the offending cell, and WebGPU is used when the browser has an adapter.
+// Screenshots go to artifacts/. Usage: node run.mjs [SITE_DIR]
+
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { launch } from "./chromium.mjs";
+import { serve } from "./server.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const site = resolve(process.argv[2] || join(here, "../../dist"));
+const artifacts = join(here, "artifacts");
+const TIMEOUT = Number(process.env.EXEDEC_TEST_TIMEOUT || 240_000);
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+async function openPage(browser, base, path) {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  page.on("console", (m) => m.type() === "error" && console.log(`  [console] ${m.text()}`));
+  await page.goto(base + path);
+  page.errors = errors;
+  return page;
+}
+
+async function runPreset(page, dsl, backend = "cpu") {
+  await page.waitForFunction(() => window.__exedecReady === true);
+  await page.selectOption("#dsl", dsl);
+  await page.selectOption("#backend", backend);
+  // The first preset split with tasks, its first (shortest) task.
+  await page.waitForFunction(() => document.querySelectorAll("#split option").length > 1);
+  const split = await page.$eval("#split option:nth-child(2)", (o) => o.value);
+  await page.selectOption("#split", split);
+  await page.click("#run");
+  await page.waitForSelector("#result:not([hidden])", { timeout: TIMEOUT });
+  return {
+    verdict: await page.textContent("#verdict"),
+    meta: await page.textContent("#meta"),
+    program: await page.textContent("#program"),
+    steps: await page.$$eval("#steps li", (l) => l.length),
+    state: await page.evaluate(() => document.body.dataset.result),
+  };
+}
+
+test("the page synthesizes a RobustFill preset", async (browser, base) => {
+  const page = await openPage(browser, base, "/index.html");
+  const r = await runPreset(page, "robustfill");
+  assert.match(r.meta, /on the CPU/);
+  assert.ok(r.program.length > 0);
+  assert.ok(["solved", "unsolved"].includes(r.state));
+  console.log(`  RobustFill: ${r.verdict} — ${r.program} (${r.meta})`);
+  await page.screenshot({ path: join(artifacts, "robustfill.png"), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("the page synthesizes a DeepCoder preset", async (browser, base) => {
+  const page = await openPage(browser, base, "/index.html");
+  const r = await runPreset(page, "deepcoder");
+  assert.match(r.meta, /on the CPU/);
+  console.log(`  DeepCoder: ${r.verdict} — ${r.program} (${r.meta})`);
+  await page.screenshot({ path: join(artifacts, "deepcoder.png"), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("bad input is reported at the offending cell", async (browser, base) => {
+  const page = await openPage(browser, base, "/index.html");
+  await page.waitForFunction(() => window.__exedecReady === true);
+  // A character outside the RobustFill alphabet in the second example's input.
+  await page.fill("#examples tbody tr:nth-child(2) .in", "naïve");
+  await page.click("#run");
+  await page.waitForFunction(() => document.getElementById("error").textContent.length > 0);
+  const error = await page.textContent("#error");
+  assert.match(error, /^Example 2, input: .*outside the RobustFill alphabet/);
+  assert.equal(await page.$eval("#examples tbody tr:nth-child(2) .in", (e) => e.classList.contains("bad")), true);
+  // DeepCoder: an int out of range, and inconsistent rows.
+  await page.selectOption("#dsl", "deepcoder");
+  await page.fill("#examples tbody tr:nth-child(1) .in", "[1 2 99]");
+  await page.click("#run");
+  await page.waitForFunction(() => /range/.test(document.getElementById("error").textContent));
+  await page.fill("#examples tbody tr:nth-child(1) .in", "[1 2 3]");
+  await page.fill("#examples tbody tr:nth-child(3) .in", "[1 2], 3");
+  await page.click("#run");
+  await page.waitForFunction(() => /Example 3/.test(document.getElementById("error").textContent));
+  await page.screenshot({ path: join(artifacts, "bad-input.png"), fullPage: true });
+  assert.equal(await page.isDisabled("#run"), false);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("the docs page's widgets fire exedec-result", async (browser, base) => {
+  const page = await openPage(browser, base, "/docs.html");
+  await page.waitForFunction(() => customElements.get("exedec-synth") !== undefined);
+  const results = await page.evaluate(async () => {
+    const out = [];
+    for (const id of ["rf", "dc"]) {
+      const el = document.getElementById(id);
+      el.setAttribute("beam", "4");
+      const event = new Promise((res) => el.addEventListener("exedec-result", (e) => res(e.detail), { once: true }));
+      const returned = await el.synthesize();
+      out.push({ returned, event: await event });
+    }
+    return out;
+  });
+  for (const { returned, event } of results) {
+    assert.deepEqual(Object.keys(event).sort(), ["backend", "millis", "program", "solved", "steps"]);
+    assert.deepEqual(returned, event);
+    assert.equal(typeof event.solved, "boolean");
+    assert.ok(Array.isArray(event.steps));
+  }
+  // Bad examples fire exedec-error.
+  const message = await page.evaluate(async () => {
+    const el = document.getElementById("dc");
+    el.setAttribute("examples", '[{"inputs": [[1, 2]], "output": 3}, {"inputs": [[1], 2], "output": 3}]');
+    const event = new Promise((res) => el.addEventListener("exedec-error", (e) => res(e.detail.message), { once: true }));
+    await el.synthesize().catch(() => {});
+    return event;
+  });
+  assert.match(message, /Example 2/);
+  await page.screenshot({ path: join(artifacts, "docs.png"), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("WebGPU runs the models when the browser has an adapter", async (browser, base) => {
+  const page = await openPage(browser, base, "/index.html");
+  const adapter = await page.evaluate(async () => {
+    const a = navigator.gpu && (await navigator.gpu.requestAdapter());
+    return a ? a.info.architecture || "adapter" : null;
+  });
+  if (!adapter) {
+    console.log("  skipped: no WebGPU adapter in this browser");
+    return page.close();
+  }
+  const r = await runPreset(page, "deepcoder", "webgpu");
+  assert.match(r.meta, /on WebGPU/);
+  console.log(`  WebGPU (${adapter}): ${r.verdict} (${r.meta})`);
+  await page.screenshot({ path: join(artifacts, "webgpu.png"), fullPage: true });
+  await page.close();
+});
+
+async function main() {
+  await mkdir(artifacts, { recursive: true });
+  const server = await serve(site);
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const browser = await launch();
+  let failed = 0;
+  try {
+    for (const t of tests) {
+      const start = Date.now();
+      try {
+        await t.fn(browser, base);
+        console.log(`ok   ${t.name} (${((Date.now() - start) / 1000).toFixed(1)} s)`);
+      } catch (e) {
+        failed++;
+        console.log(`FAIL ${t.name}\n     ${e && e.stack ? e.stack : e}`);
+      }
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  console.log(`${tests.length - failed} passed, ${failed} failed; screenshots in ${artifacts}`);
+  process.exit(failed ? 1 : 0);
+}
+
+main();

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Sets up what the tests need on a fresh machine and runs the whole test suite.
-# Usage: scripts/test.sh
+# Sets up what the tests need on a fresh machine and runs them all:
+#   1. the Rust tests of the workspace (debug build, optimised dependencies);
+#   2. the browser tests: the page built with trunk (wasm-opt skipped for speed), served on
+#      127.0.0.1 and driven in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&2; exit 1; }
+scripts/setup.sh --browser
 
-echo "== Rust tests (workspace, debug build with optimised dependencies)"
+echo "== Rust tests"
 cargo test --workspace --locked
+
+echo "== Browser tests"
+site="${CARGO_TARGET_DIR:-target}/site-test"
+EXEDEC_WASM_OPT=0 trunk build --release --offline --dist "$site"
+node tests/browser/run.mjs "$site"

@@ -6,7 +6,8 @@
 //
 // Attributes: dsl (robustfill | deepcoder), examples (JSON; RobustFill
 // [{"input", "output"}], DeepCoder [{"inputs": [[1, 2], 3], "output": [4]}]), models (base URL
-// of the weight files; default: models/ next to this script), beam (default 10), autorun.
+// of the weight files; default: models/ next to this script), beam (default 10), autorun, and
+// backend (auto | webgpu | cpu; default auto: WebGPU when the browser offers it).
 // Method: synthesize() -> Promise<{solved, program, steps, backend, millis}>.
 // Events: exedec-result (detail: that object), exedec-error (detail.message).
 
@@ -132,6 +133,7 @@ export class ExedecSynth extends HTMLElement {
         examples,
         beam: Number(this.getAttribute("beam")) || 10,
         models: this.getAttribute("models") || DEFAULT_MODELS,
+        backend: this.getAttribute("backend") || "auto",
         onProgress: (p) => (status.textContent = `step ${p.iteration}: ${p.phase}…`),
       });
     } catch (e) {

@@ -11,13 +11,3 @@ pub fn repo_root() -> PathBuf {
 pub fn data_dir() -> PathBuf {
     repo_root().join("data")
 }
-
-/// The split names of the benchmark, in the paper's order.
-pub const SPLITS: [&str; 6] = [
-    "NONE",
-    "LENGTH_GENERALIZATION",
-    "COMPOSE_DIFFERENT_CONCEPTS",
-    "SWITCH_CONCEPT_ORDER",
-    "COMPOSE_NEW_OP",
-    "ADD_OP_FUNCTIONALITY",
-];

@@ -10,21 +10,12 @@ use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use exedec_core::task::read_records;
-use exedec_core::{DeepCoder, Domain, RobustFill, Task};
-
-const SPLITS: [&str; 6] = [
-    "NONE",
-    "LENGTH_GENERALIZATION",
-    "COMPOSE_DIFFERENT_CONCEPTS",
-    "SWITCH_CONCEPT_ORDER",
-    "COMPOSE_NEW_OP",
-    "ADD_OP_FUNCTIONALITY",
-];
+use exedec_core::{DeepCoder, Domain, RobustFill, Split, Task};
 
 fn load<D: Domain>(domain: &D) -> Vec<Task<D>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/test_data").join(domain.dsl().name());
     let mut tasks = Vec::new();
-    for split in SPLITS {
+    for split in Split::ALL {
         let file = File::open(dir.join(format!("{split}.jsonl"))).expect("vendored test data");
         for r in read_records(BufReader::new(file)).expect("valid JSON Lines") {
             tasks.push(r.parse(domain).expect("released tasks parse"));

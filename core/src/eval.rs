@@ -210,7 +210,13 @@ pub fn report_table(reports: &[EvalReport]) -> String {
         methods.sort_by_key(|(m, models)| (Method::ALL.iter().position(|x| x == m), models.clone()));
         methods.dedup();
         for (method, models) in methods {
-            let label = if models == "oracle" { format!("{method} (oracle)") } else { method.to_string() };
+            let label = if models == "oracle" {
+                format!("{method} (oracle)")
+            } else if let Some(model) = models.strip_prefix("llm:") {
+                format!("LLM {} ({model})", crate::llm::Style::of_method(method))
+            } else {
+                method.to_string()
+            };
             let _ = write!(out, "| {label} |");
             let mut generalization = Vec::new();
             for s in Split::ALL {

@@ -10,13 +10,23 @@
 //!   decompose a program into execution subgoals.
 //! - [`vocab`] and [`error`] are the shared vocabulary type and the typed errors: every
 //!   interpreter entry point returns a [`DslError`] instead of panicking.
-//! - [`task`] reads and writes the benchmark's JSON Lines tasks.
+//! - [`splits`] defines the six splits (train and test distributions) of each DSL, and
+//!   [`data`] turns sampled tasks into training records and binary shards.
+//! - `model` (feature `model`) holds the burn models: the Specification-Transformer encoder
+//!   with relative attention, Aligned Relative Attention, the decoder with a key/value cache.
+//! - [`search`] is the beam search and the ExeDec loop over any [`search::StepModel`]
+//!   (neural or oracle); [`eval`] turns searches into success rates and tables.
+//! - [`task`] reads and writes the benchmark's JSON Lines tasks; [`user`] validates a user's
+//!   own examples.
+//! - [`llm`] holds the few-shot LLM experiments: the Python renderings shown to the model,
+//!   the baseline, ExeDec and ablation prompts, and the loops that check the answers.
 
 pub mod data;
 pub mod domain;
 pub mod dsl;
 pub mod error;
 pub mod eval;
+pub mod llm;
 #[cfg(feature = "model")]
 pub mod model;
 pub mod search;

@@ -103,6 +103,7 @@ test("the docs page's widgets fire exedec-result", async (browser, base) => {
     for (const id of ["rf", "dc"]) {
       const el = document.getElementById(id);
       el.setAttribute("beam", "4");
+      el.setAttribute("backend", "cpu");
       const event = new Promise((res) => el.addEventListener("exedec-result", (e) => res(e.detail), { once: true }));
       const returned = await el.synthesize();
       out.push({ returned, event: await event });

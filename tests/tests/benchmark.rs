@@ -6,11 +6,11 @@ use std::fs::File;
 use std::io::BufReader;
 
 use exedec_core::task::read_records;
-use exedec_core::{DeepCoder, Domain, RobustFill, Spec, decompose};
-use exedec_tests::{SPLITS, data_dir};
+use exedec_core::{DeepCoder, Domain, RobustFill, Spec, Split, decompose};
+use exedec_tests::data_dir;
 
-fn check_split<D: Domain>(domain: &D, split: &str) -> usize {
-    let path = data_dir().join("test_data").join(domain.dsl().name()).join(format!("{split}.jsonl"));
+fn check_split<D: Domain>(domain: &D, split: Split) -> usize {
+    let path = data_dir().join("test_data").join(domain.dsl().name()).join(format!("{}.jsonl", split.name()));
     let records = read_records(BufReader::new(File::open(&path).expect("test data is vendored"))).unwrap();
     assert_eq!(records.len(), 1000, "{path:?}");
     for r in &records {
@@ -41,12 +41,12 @@ fn check_split<D: Domain>(domain: &D, split: &str) -> usize {
 
 #[test]
 fn robustfill_test_sets_reexecute_exactly() {
-    let n: usize = SPLITS.iter().map(|s| check_split(&RobustFill, s)).sum();
+    let n: usize = Split::ALL.into_iter().map(|s| check_split(&RobustFill, s)).sum();
     assert_eq!(n, 6000);
 }
 
 #[test]
 fn deepcoder_test_sets_reexecute_exactly() {
-    let n: usize = SPLITS.iter().map(|s| check_split(&DeepCoder, s)).sum();
+    let n: usize = Split::ALL.into_iter().map(|s| check_split(&DeepCoder, s)).sum();
     assert_eq!(n, 6000);
 }

@@ -6,6 +6,7 @@ pub mod eval;
 pub mod exec;
 pub mod export;
 pub mod generate;
+pub mod llm;
 pub mod plot;
 pub mod presets;
 pub mod stream;

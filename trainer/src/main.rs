@@ -8,14 +8,13 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use exedec_core::Method;
-use exedec_core::data::ModelKind;
-use exedec_core::model::Preset;
+use exedec_core::llm::Style;
 use exedec_core::model::weights::Precision;
 use exedec_core::search::Quirks;
 use exedec_core::{Dsl, Part, Split};
 use exedec_trainer::device::Backend;
 use exedec_trainer::eval::{EvalArgs, ModelsArg};
-use exedec_trainer::{eval, exec, export, generate, presets, synthesize, train};
+use exedec_trainer::{eval, exec, export, generate, llm, presets, synthesize, train};
 
 #[derive(Parser)]
 #[command(name = "exedec", version, about = "ExeDec program synthesis: data, training, evaluation and synthesis")]
@@ -75,48 +74,10 @@ enum Command {
     /// Train a model on generated shards (see `generate`), with checkpoints every
     /// --checkpoint-every steps; --resume continues an interrupted run exactly.
     Train {
-        #[arg(long)]
-        dsl: Dsl,
-        #[arg(long)]
-        split: Split,
-        /// subgoal, synthesizer, no-subgoal or transformer.
-        #[arg(long)]
-        model: ModelKind,
-        /// paper, small or tiny.
-        #[arg(long, default_value = "small")]
-        preset: Preset,
-        /// Folder of `train-*.exds` shards (and optionally `valid-*.exds`).
-        #[arg(long)]
-        data: PathBuf,
-        /// Output folder (checkpoint, metrics.jsonl, curve.svg).
-        #[arg(long)]
-        out: PathBuf,
-        #[arg(long, default_value_t = 10_000)]
-        steps: u64,
+        #[command(flatten)]
+        args: train::TrainArgs,
         #[arg(long)]
         resume: bool,
-        #[arg(long, default_value_t = 128)]
-        batch_size: usize,
-        #[arg(long, default_value_t = 2e-4)]
-        lr: f64,
-        #[arg(long, default_value_t = 16_000)]
-        warmup: u64,
-        #[arg(long, default_value_t = 0.1)]
-        weight_decay: f64,
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        #[arg(long, default_value_t = 500)]
-        checkpoint_every: u64,
-        #[arg(long, default_value_t = 500)]
-        eval_every: u64,
-        #[arg(long, default_value_t = 50)]
-        log_every: u64,
-        /// Training tasks held out for validation when there are no valid shards.
-        #[arg(long, default_value_t = 100)]
-        held_out: usize,
-        /// Dropout and attention dropout (default: the preset's 0.1).
-        #[arg(long)]
-        dropout: Option<f64>,
         #[arg(long, value_enum, default_value_t = Backend::Auto)]
         backend: Backend,
         #[arg(long)]
@@ -157,6 +118,60 @@ enum Command {
         quirk_pads: bool,
         #[arg(long, value_enum, default_value_t = Backend::Cpu)]
         backend: Backend,
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// The paper's few-shot LLM experiment against an OpenAI-compatible server: baseline,
+    /// ExeDec-style (step by step, execution results fed back) or ablation prompts on the
+    /// released LLM problems. Results in the `eval` format (so `report` tables them).
+    Llm {
+        #[arg(long)]
+        dsl: Dsl,
+        #[arg(long)]
+        split: Split,
+        /// baseline, exedec or ablation.
+        #[arg(long)]
+        style: Style,
+        /// Base URL of the API, e.g. http://127.0.0.1:8080/v1.
+        #[arg(long)]
+        endpoint: String,
+        /// The model name sent with each request.
+        #[arg(long)]
+        model: String,
+        #[arg(long, value_enum, default_value_t = llm::Api::Completions)]
+        api: llm::Api,
+        /// DeepCoder only: the Pythonic rendering (the paper's version 4) instead of version 1.
+        #[arg(long)]
+        pythonic: bool,
+        /// Environment variable holding the API key, sent as a Bearer token if set.
+        #[arg(long, default_value = "OPENAI_API_KEY")]
+        api_key_env: String,
+        /// Completion cache folder; reruns are answered from it.
+        #[arg(long, default_value = "llm-cache")]
+        cache: PathBuf,
+        /// Disable the completion cache.
+        #[arg(long)]
+        no_cache: bool,
+        /// Problems solved at the same time (concurrent requests).
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Retries of a failed request (connection errors, timeouts, HTTP 429 and 5xx).
+        #[arg(long, default_value_t = 5)]
+        retries: u32,
+        /// Delay before the first retry, in milliseconds; doubled for each later one.
+        #[arg(long, default_value_t = 1000)]
+        backoff_ms: u64,
+        /// Per-request time limit in seconds.
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+        /// A JSON Lines file of LLM problems instead of the released ones.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Only the first N problems.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long)]
+        out: PathBuf,
         #[arg(long)]
         quiet: bool,
     },
@@ -218,47 +233,7 @@ fn main() -> Result<()> {
         Command::Generate { dsl, split, part, count, seed, out, shard_size, threads, format, quiet } => {
             generate::run(generate::Args { dsl, split, part, count, seed, out, shard_size, threads, format, quiet })
         }
-        Command::Train {
-            dsl,
-            split,
-            model,
-            preset,
-            data,
-            out,
-            steps,
-            resume,
-            batch_size,
-            lr,
-            warmup,
-            weight_decay,
-            seed,
-            checkpoint_every,
-            eval_every,
-            log_every,
-            held_out,
-            dropout,
-            backend,
-            quiet,
-        } => {
-            let args = train::TrainArgs {
-                dsl,
-                split,
-                model,
-                preset,
-                data,
-                out,
-                steps,
-                batch_size,
-                lr,
-                warmup,
-                weight_decay,
-                seed,
-                checkpoint_every,
-                eval_every,
-                log_every,
-                held_out,
-                dropout,
-            };
+        Command::Train { args, resume, backend, quiet } => {
             train::run(args, train::RunOptions { resume, backend, quiet, stop_after: None }).map(|_| ())
         }
         Command::Eval {
@@ -294,6 +269,40 @@ fn main() -> Result<()> {
                 command,
             };
             eval::run(args).map(|_| ())
+        }
+        Command::Llm {
+            dsl,
+            split,
+            style,
+            endpoint,
+            model,
+            api,
+            pythonic,
+            api_key_env,
+            cache,
+            no_cache,
+            concurrency,
+            retries,
+            backoff_ms,
+            timeout,
+            data,
+            limit,
+            out,
+            quiet,
+        } => {
+            let command = std::env::args().collect::<Vec<_>>().join(" ");
+            let client = llm::ClientConfig {
+                endpoint,
+                api,
+                model,
+                api_key: std::env::var(&api_key_env).ok().filter(|k| !k.is_empty()),
+                retries,
+                backoff: std::time::Duration::from_millis(backoff_ms),
+                timeout: std::time::Duration::from_secs(timeout.max(1)),
+                cache: (!no_cache).then_some(cache),
+            };
+            let args = llm::LlmArgs { dsl, split, style, pythonic, client, data, limit, concurrency, out, quiet };
+            llm::run(args, command).map(|_| ())
         }
         Command::Report { files, out } => {
             let table = eval::report(&files)?;

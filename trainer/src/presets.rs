@@ -28,9 +28,15 @@ fn tasks_of(dsl: Dsl, split: Split, per_split: usize) -> Result<Vec<Json>> {
             Dsl::RobustFill => {
                 let t = r.parse(&RobustFill)?;
                 let p = t.program.as_ref().map(|p| (p.len(), RobustFill.format_readable(p)));
-                let examples: Vec<Json> =
-                    t.inputs.iter().zip(&t.outputs).map(|(i, o)| json!({"input": i.as_str(), "output": o.as_str()})).collect();
-                p.map(|(len, text)| (len, json!({"index": r.index, "length": len, "program": text, "examples": examples})))
+                let examples: Vec<Json> = t
+                    .inputs
+                    .iter()
+                    .zip(&t.outputs)
+                    .map(|(i, o)| json!({"input": i.as_str(), "output": o.as_str()}))
+                    .collect();
+                p.map(|(len, text)| {
+                    (len, json!({"index": r.index, "length": len, "program": text, "examples": examples}))
+                })
             }
             Dsl::DeepCoder => {
                 let t = r.parse(&DeepCoder)?;
@@ -41,7 +47,9 @@ fn tasks_of(dsl: Dsl, split: Split, per_split: usize) -> Result<Vec<Json>> {
                     .zip(&t.outputs)
                     .map(|(i, o)| json!({"inputs": i.values().map(value_json).collect::<Vec<_>>(), "output": value_json(o)}))
                     .collect();
-                p.map(|(len, text)| (len, json!({"index": r.index, "length": len, "program": text, "examples": examples})))
+                p.map(|(len, text)| {
+                    (len, json!({"index": r.index, "length": len, "program": text, "examples": examples}))
+                })
             }
         };
         parsed.extend(item);

@@ -9,7 +9,7 @@ use exedec_core::user::{Limits, deepcoder_spec, robustfill_spec, split_arrow, sp
 use exedec_core::{DeepCoder, Domain, Dsl, Method, RobustFill, Spec};
 
 use crate::device::{Backend, select};
-use crate::eval::{ModelsArg, load_method, run_neural, weight_path};
+use crate::eval::{ModelsArg, Neural, load_method, run_neural, weight_path};
 
 /// The default models folder: `static/models/<dsl>` of the project, found from the current
 /// folder or from the executable's location.
@@ -79,6 +79,21 @@ fn max_tokens(dir: &Path, dsl: Dsl, method: Method) -> Result<usize> {
     Ok(m)
 }
 
+/// Runs the search on a specification and prints the outcome; whether it solved the task.
+fn solve<D: Domain>(
+    domain: &D,
+    spec: &Spec<D>,
+    method: Method,
+    neural: &Neural,
+    config: &SearchConfig,
+    backend: &str,
+) -> Result<bool> {
+    let start = Instant::now();
+    let out = pollster::block_on(run_neural(domain, spec, method, neural, config, &mut Control::default()))?;
+    print_outcome(domain, spec, &out, start.elapsed().as_secs_f64() * 1000.0, backend);
+    Ok(out.solved)
+}
+
 pub fn run(args: SynthArgs) -> Result<bool> {
     let models = match args.models {
         Some(m) => m,
@@ -94,38 +109,17 @@ pub fn run(args: SynthArgs) -> Result<bool> {
     let lines: Vec<(usize, &String)> = args.examples.iter().enumerate().collect();
     let split =
         |i: usize, l: &str| split_arrow(l).with_context(|| format!("example {}: expected `INPUT -> OUTPUT`", i + 1));
-    let start = Instant::now();
     let solved = match args.dsl {
         Dsl::RobustFill => {
             let pairs = lines.iter().map(|(i, l)| split(*i, l)).collect::<Result<Vec<_>>>()?;
-            let spec = robustfill_spec(&pairs, limits)?;
-            let out = pollster::block_on(run_neural(
-                &RobustFill,
-                &spec,
-                args.method,
-                &neural,
-                &config,
-                &mut Control::default(),
-            ))?;
-            print_outcome(&RobustFill, &spec, &out, start.elapsed().as_secs_f64() * 1000.0, backend);
-            out.solved
+            solve(&RobustFill, &robustfill_spec(&pairs, limits)?, args.method, &neural, &config, backend)?
         }
         Dsl::DeepCoder => {
             let pairs = lines
                 .iter()
                 .map(|(i, l)| split(*i, l).map(|(a, b)| (split_values(&a), b.trim().to_string())))
                 .collect::<Result<Vec<_>>>()?;
-            let spec = deepcoder_spec(&pairs, limits)?;
-            let out = pollster::block_on(run_neural(
-                &DeepCoder,
-                &spec,
-                args.method,
-                &neural,
-                &config,
-                &mut Control::default(),
-            ))?;
-            print_outcome(&DeepCoder, &spec, &out, start.elapsed().as_secs_f64() * 1000.0, backend);
-            out.solved
+            solve(&DeepCoder, &deepcoder_spec(&pairs, limits)?, args.method, &neural, &config, backend)?
         }
     };
     Ok(solved)

@@ -30,30 +30,51 @@ use crate::device::{Backend, select};
 use crate::plot;
 use crate::stream::{Cursor, Stream, StreamSpec, held_out_examples, shard_examples, shard_files};
 
-/// Everything that defines a training run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Everything that defines a training run (also the `exedec train` options).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clap::Args)]
 pub struct TrainArgs {
+    #[arg(long)]
     pub dsl: Dsl,
+    #[arg(long)]
     pub split: Split,
+    /// subgoal, synthesizer, no-subgoal or transformer.
+    #[arg(long)]
     pub model: ModelKind,
+    /// paper, small, cpu or tiny.
+    #[arg(long, default_value = "small")]
     pub preset: Preset,
+    /// Folder of `train-*.exds` shards (and optionally `valid-*.exds`).
+    #[arg(long)]
     pub data: PathBuf,
+    /// Output folder (checkpoint, metrics.jsonl, curve.svg).
+    #[arg(long)]
     pub out: PathBuf,
+    #[arg(long, default_value_t = 10_000)]
     pub steps: u64,
+    #[arg(long, default_value_t = 128)]
     pub batch_size: usize,
     /// Peak learning rate (2e-4 in the paper).
+    #[arg(long, default_value_t = 2e-4)]
     pub lr: f64,
     /// Warmup steps (16000 in the paper).
+    #[arg(long, default_value_t = 16_000)]
     pub warmup: u64,
+    #[arg(long, default_value_t = 0.1)]
     pub weight_decay: f64,
+    #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    #[arg(long, default_value_t = 500)]
     pub checkpoint_every: u64,
+    #[arg(long, default_value_t = 500)]
     pub eval_every: u64,
+    #[arg(long, default_value_t = 50)]
     pub log_every: u64,
     /// Tasks of the first training shard held out for validation when the data folder has no
     /// `valid` shards.
+    #[arg(long, default_value_t = 100)]
     pub held_out: usize,
-    /// Overrides of the preset's dropout rates.
+    /// Dropout and attention dropout (default: the preset's 0.1).
+    #[arg(long)]
     pub dropout: Option<f64>,
 }
 

@@ -38,12 +38,16 @@ async fn device(backend: &str) -> Result<(Device, &'static str), String> {
             if let Some(d) = GPU.with(|g| g.borrow().clone()) {
                 return Ok((d, "webgpu"));
             }
-            let d = Device::wgpu_options().init_async().await.map_err(|e| format!("WebGPU initialization failed: {e:?}"))?;
+            let d = Device::wgpu_options()
+                .init_async()
+                .await
+                .map_err(|e| format!("WebGPU initialization failed: {e:?}"))?;
             GPU.with(|g| *g.borrow_mut() = Some(d.clone()));
             Ok((d, "webgpu"))
         }
         #[cfg(feature = "ndarray")]
-        "cpu" => {
+        "cpu" =>
+        {
             #[allow(deprecated)]
             Ok((Device::ndarray(), "cpu"))
         }
@@ -106,7 +110,8 @@ fn value_text(v: &Json) -> String {
 /// Parses and validates examples; the error names the offending example and field.
 fn spec_of(dsl: Dsl, examples_json: &str, limits: Limits) -> Result<Parsed, ExampleError> {
     let bad = |message: String| ExampleError { example: 0, field: exedec_core::user::Field::Example, message };
-    let raw: Vec<Json> = serde_json::from_str(examples_json).map_err(|e| bad(format!("the examples are not valid JSON: {e}")))?;
+    let raw: Vec<Json> =
+        serde_json::from_str(examples_json).map_err(|e| bad(format!("the examples are not valid JSON: {e}")))?;
     let mut rf = Vec::new();
     let mut dc = Vec::new();
     for (i, item) in raw.iter().enumerate() {
@@ -148,9 +153,10 @@ enum Parsed {
 #[wasm_bindgen]
 pub fn validate(dsl: &str, examples_json: &str, max_tokens: usize) -> String {
     let limits = Limits { max_tokens: if max_tokens == 0 { usize::MAX } else { max_tokens } };
-    let result = dsl.parse::<Dsl>().map_err(|e| json!({"example": 0, "field": {"kind": "example"}, "message": e})).and_then(|d| {
-        spec_of(d, examples_json, limits).map_err(|e| serde_json::to_value(&e).unwrap_or(Json::Null))
-    });
+    let result = dsl
+        .parse::<Dsl>()
+        .map_err(|e| json!({"example": 0, "field": {"kind": "example"}, "message": e}))
+        .and_then(|d| spec_of(d, examples_json, limits).map_err(|e| serde_json::to_value(&e).unwrap_or(Json::Null)));
     match result {
         Ok(_) => json!({"ok": true}).to_string(),
         Err(e) => json!({ "error": e }).to_string(),
@@ -169,10 +175,16 @@ fn outcome_json<D: Domain>(d: &D, spec: &Spec<D>, out: &SearchOutcome<D>, backen
     let steps: Vec<StepJson> = out
         .steps
         .iter()
-        .map(|s| StepJson { subgoal: s.subgoal.as_ref().map(|sg| fmt(sg)), subprogram: d.format_step(&s.step), outputs: fmt(&s.outputs) })
+        .map(|s| StepJson {
+            subgoal: s.subgoal.as_ref().map(|sg| fmt(sg)),
+            subprogram: d.format_step(&s.step),
+            outputs: fmt(&s.outputs),
+        })
         .collect();
-    let outputs: Option<Vec<Option<String>>> =
-        out.program.as_ref().map(|p| spec.inputs.iter().map(|i| d.execute(p, i).ok().map(|o| d.format_output(&o))).collect());
+    let outputs: Option<Vec<Option<String>>> = out
+        .program
+        .as_ref()
+        .map(|p| spec.inputs.iter().map(|i| d.execute(p, i).ok().map(|o| d.format_output(&o))).collect());
     json!({
         "solved": out.solved,
         "program": out.program.as_ref().map(|p| d.format_readable(p)),
@@ -229,7 +241,12 @@ impl Engine {
     /// `{solved, program, steps, outputs, backend, millis, iterations}`, or rejects with a
     /// message naming the offending example. `progress` is called with
     /// `{iteration, phase}` as the search goes.
-    pub async fn synthesize(&self, examples_json: String, beam: usize, progress: Option<js_sys::Function>) -> Result<String, JsValue> {
+    pub async fn synthesize(
+        &self,
+        examples_json: String,
+        beam: usize,
+        progress: Option<js_sys::Function>,
+    ) -> Result<String, JsValue> {
         let limits = Limits { max_tokens: self.max_tokens };
         let parsed = spec_of(self.dsl, &examples_json, limits).map_err(|e| js_error(e.to_string()))?;
         let config = SearchConfig { beam_size: beam.clamp(1, 64), ..SearchConfig::default() };
@@ -310,12 +327,23 @@ mod tests {
     fn validation_names_the_offending_example() {
         let ok = validate("robustfill", r#"[{"input": "ab", "output": "A"}]"#, 20);
         assert_eq!(ok, r#"{"ok":true}"#);
-        let e: Json = serde_json::from_str(&validate("robustfill", r#"[{"input": "ab", "output": "A"}, {"input": "é", "output": "x"}]"#, 20)).unwrap();
+        let e: Json = serde_json::from_str(&validate(
+            "robustfill",
+            r#"[{"input": "ab", "output": "A"}, {"input": "é", "output": "x"}]"#,
+            20,
+        ))
+        .unwrap();
         assert_eq!(e["error"]["example"], 1);
         assert_eq!(e["error"]["field"]["kind"], "input");
-        let e: Json = serde_json::from_str(&validate("deepcoder", r#"[{"inputs": [[1, 2, 3], 4], "output": [5, 6]}, {"inputs": [[1]], "output": 3}]"#, 0)).unwrap();
+        let e: Json = serde_json::from_str(&validate(
+            "deepcoder",
+            r#"[{"inputs": [[1, 2, 3], 4], "output": [5, 6]}, {"inputs": [[1]], "output": 3}]"#,
+            0,
+        ))
+        .unwrap();
         assert_eq!(e["error"]["example"], 1);
-        let e: Json = serde_json::from_str(&validate("deepcoder", r#"[{"inputs": [[1, 200]], "output": 3}]"#, 0)).unwrap();
+        let e: Json =
+            serde_json::from_str(&validate("deepcoder", r#"[{"inputs": [[1, 200]], "output": 3}]"#, 0)).unwrap();
         assert!(e["error"]["message"].as_str().unwrap().contains("range"));
         let e: Json = serde_json::from_str(&validate("robustfill", "not json", 0)).unwrap();
         assert!(e["error"]["message"].as_str().unwrap().contains("JSON"));

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Trains the demo's models (the `cpu` preset, NONE split, both DSLs) on the CPU and exports
+# them, f16, to static/models/<dsl>/. These are the commands behind the shipped weights.
+#
+#   scripts/train-demo.sh [WORK_DIR]            # train (default WORK_DIR: runs/)
+#   scripts/train-demo.sh export [WORK_DIR]     # export the last checkpoints
+#
+# The four runs go in parallel, one core each (RAYON_NUM_THREADS=1). They run until
+# EXEDEC_STEPS steps (default 100000, far more than a CPU finishes): stop them whenever you
+# like (Ctrl-C, kill), then `scripts/train-demo.sh export` writes the last checkpoints out.
+# Rerunning the script resumes each run from its last checkpoint (`--resume`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+mode=train
+[ "${1:-}" = "export" ] && { mode=export; shift; }
+work="${1:-runs}"
+exedec="${CARGO_TARGET_DIR:-$root/target}/release/exedec"
+steps="${EXEDEC_STEPS:-100000}"
+
+cargo build --release --locked -p exedec-trainer --bin exedec
+mkdir -p "$work"
+
+if [ "$mode" = export ]; then
+  for dsl in robustfill deepcoder; do
+    for model in subgoal synthesizer; do
+      "$exedec" export --run "$work/runs/$dsl-NONE-$model" --out "static/models/$dsl/$model.exw" --f16 \
+        --hardware "${EXEDEC_HARDWARE:-CPU, one core (ndarray backend)}"
+    done
+  done
+  exit 0
+fi
+
+for dsl in robustfill deepcoder; do
+  # Training data: 100k tasks (with their per-step decomposition records) and 500 validation tasks.
+  [ -f "$work/data/$dsl-NONE/train.manifest.json" ] ||
+    "$exedec" generate --dsl "$dsl" --split NONE --part train --count 100000 --seed 1 --out "$work/data/$dsl-NONE"
+  [ -f "$work/data/$dsl-NONE/valid.manifest.json" ] ||
+    "$exedec" generate --dsl "$dsl" --split NONE --part valid --count 500 --seed 2 --out "$work/data/$dsl-NONE"
+done
+
+pids=()
+for dsl in robustfill deepcoder; do
+  for model in synthesizer subgoal; do
+    out="$work/runs/$dsl-NONE-$model"
+    # The RobustFill SubgoalModel decodes ~85-token subgoals: smaller batches, more updates.
+    if [ "$dsl-$model" = robustfill-subgoal ]; then
+      opts=(--batch-size 16 --warmup 300 --checkpoint-every 100 --eval-every 200)
+    elif [ "$model" = subgoal ]; then
+      opts=(--batch-size 64 --warmup 500 --checkpoint-every 100 --eval-every 100)
+    else
+      opts=(--batch-size 64 --warmup 500 --checkpoint-every 250 --eval-every 250)
+    fi
+    resume=()
+    [ -f "$out/checkpoint/state.json" ] && resume=(--resume)
+    RAYON_NUM_THREADS=1 "$exedec" train --dsl "$dsl" --split NONE --model "$model" --preset cpu \
+      --data "$work/data/$dsl-NONE" --out "$out" --steps "$steps" --lr 1e-3 --log-every 25 --quiet \
+      "${opts[@]}" "${resume[@]}" > "$work/$dsl-$model.log" 2>&1 &
+    pids+=($!)
+  done
+done
+trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
+wait

@@ -57,9 +57,11 @@ fn every_released_llm_problem_round_trips_through_python() {
             for task in read_tasks(d, text).unwrap() {
                 for p in task.few_shot.iter().chain(std::iter::once(&task.test)) {
                     for &v in versions {
-                        let lines: Vec<String> = d.steps(&p.program).iter().map(|s| d.render_step(s, v).unwrap()).collect();
+                        let lines: Vec<String> =
+                            d.steps(&p.program).iter().map(|s| d.render_step(s, v).unwrap()).collect();
                         let code = d.assemble(&p.inputs[0], &lines);
-                        let back = d.parse_python_program(&code, &p.inputs[0]).unwrap_or_else(|e| panic!("{code}: {e}"));
+                        let back =
+                            d.parse_python_program(&code, &p.inputs[0]).unwrap_or_else(|e| panic!("{code}: {e}"));
                         assert_eq!(back, p.program, "{code}");
                         assert!(d.satisfies(&back, &p.inputs, &p.outputs));
                     }

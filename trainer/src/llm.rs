@@ -147,7 +147,8 @@ impl Client {
         if status != 200 {
             return Err(Failure::Fatal(format!("HTTP {status}: {}", text.chars().take(500).collect::<String>())));
         }
-        let v: Json = serde_json::from_str(&text).map_err(|e| Failure::Fatal(format!("the answer is not JSON: {e}")))?;
+        let v: Json =
+            serde_json::from_str(&text).map_err(|e| Failure::Fatal(format!("the answer is not JSON: {e}")))?;
         let choice = &v["choices"][0];
         let completion = match self.config.api {
             Api::Completions => choice["text"].as_str(),
@@ -164,7 +165,10 @@ impl Llm for Client {
         let cache = self.cache_path(&url, &body);
         if let Some(path) = &cache {
             if let Ok(bytes) = fs::read(path) {
-                if let Some(c) = serde_json::from_slice::<Json>(&bytes).ok().and_then(|v| v["completion"].as_str().map(str::to_string)) {
+                if let Some(c) = serde_json::from_slice::<Json>(&bytes)
+                    .ok()
+                    .and_then(|v| v["completion"].as_str().map(str::to_string))
+                {
                     return Ok(c);
                 }
             }
@@ -322,14 +326,16 @@ fn run_dsl<D: LlmDsl>(d: &D, text: &str, args: &LlmArgs, llm: &dyn Llm) -> Resul
     let mut results = results.into_inner().map_err(|_| anyhow::anyhow!("a worker panicked"))?;
     results.sort_by_key(|(i, ..)| *i);
     let path = calls_path(&args.out);
-    let mut w = std::io::BufWriter::new(fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?);
+    let mut w =
+        std::io::BufWriter::new(fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?);
     for (_, r, a) in &results {
         let line = json!({"index": r.index, "success": a.success, "error": a.error, "calls": a.calls});
         writeln!(w, "{line}")?;
     }
     w.flush()?;
     let task_results: Vec<TaskResult> = results.into_iter().map(|(_, r, _)| r).collect();
-    let mut report = summarize(args.dsl, args.split, args.style.method(), format!("llm:{}", args.client.model), 1, task_results);
+    let mut report =
+        summarize(args.dsl, args.split, args.style.method(), format!("llm:{}", args.client.model), 1, task_results);
     report.attribution = None;
     Ok(report)
 }

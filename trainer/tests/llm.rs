@@ -85,7 +85,11 @@ fn serve(b: Behaviour) -> Server {
                     Some((_, completion)) => {
                         respond(&mut stream, "200 OK", &json!({"choices": [{"text": completion}]}).to_string())
                     }
-                    None => respond(&mut stream, "400 Bad Request", &json!({"error": format!("no recording for {last}")}).to_string()),
+                    None => respond(
+                        &mut stream,
+                        "400 Bad Request",
+                        &json!({"error": format!("no recording for {last}")}).to_string(),
+                    ),
                 }
             });
         }
@@ -129,7 +133,8 @@ fn recordings() -> Vec<(Vec<&'static str>, &'static str)> {
 fn exedec_prompting_retries_caches_and_reports() {
     let dir = std::env::temp_dir().join(format!("exedec-llm-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let server = serve(Behaviour { recordings: recordings(), fail_first: 1, always_fail: false, delay: Duration::ZERO });
+    let server =
+        serve(Behaviour { recordings: recordings(), fail_first: 1, always_fail: false, delay: Duration::ZERO });
     let out = dir.join("dc-none-exedec.json");
     let cache = dir.join("cache");
     let cache_arg = cache.to_str().unwrap().to_string();
@@ -170,15 +175,21 @@ fn an_unreachable_server_stops_the_run_with_the_reason() {
     let dir = std::env::temp_dir().join(format!("exedec-llm-fail-{}", std::process::id()));
     let out = dir.join("r.json");
     let failing = serve(Behaviour { recordings: vec![], fail_first: 0, always_fail: true, delay: Duration::ZERO });
-    let run = llm(&failing, &["--style", "baseline", "--limit", "1", "--retries", "2", "--backoff-ms", "5", "--no-cache"], &out);
+    let run = llm(
+        &failing,
+        &["--style", "baseline", "--limit", "1", "--retries", "2", "--backoff-ms", "5", "--no-cache"],
+        &out,
+    );
     assert!(!run.status.success());
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(err.contains("HTTP 500") && err.contains("3 attempts"), "{err}");
     assert_eq!(failing.requests.load(Ordering::SeqCst), 3);
     assert!(!out.exists(), "no report for a run that could not reach the model");
 
-    let slow = serve(Behaviour { recordings: recordings(), fail_first: 0, always_fail: false, delay: Duration::from_secs(3) });
-    let run = llm(&slow, &["--style", "baseline", "--limit", "1", "--retries", "0", "--timeout", "1", "--no-cache"], &out);
+    let slow =
+        serve(Behaviour { recordings: recordings(), fail_first: 0, always_fail: false, delay: Duration::from_secs(3) });
+    let run =
+        llm(&slow, &["--style", "baseline", "--limit", "1", "--retries", "0", "--timeout", "1", "--no-cache"], &out);
     assert!(!run.status.success());
     let err = String::from_utf8_lossy(&run.stderr).to_lowercase();
     assert!(err.contains("timeout") || err.contains("timed out"), "{err}");

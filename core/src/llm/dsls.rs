@@ -3,9 +3,7 @@
 
 use serde_json::Value as Json;
 
-use super::python::{
-    PyVersion, RF_FUNCTIONS, parse_dc_statement, parse_rf_expr, render_dc_statement, render_rf_expr,
-};
+use super::python::{PyVersion, RF_FUNCTIONS, parse_dc_statement, parse_rf_expr, render_dc_statement, render_rf_expr};
 use super::{LlmDsl, Problem, Style};
 use crate::domain::Domain;
 use crate::dsl::deepcoder::ops::{Lambda, Op as DcOp};
@@ -61,7 +59,11 @@ impl LlmDsl for RobustFill {
 
     fn parse_python_program(&self, code: &str, _input: &Text) -> Result<RfProgram> {
         let lines = code_lines(code);
-        let shape = || DslError::parse("expected def program(x): / parts = [ / one expression per line / ] / return ''.join(parts)");
+        let shape = || {
+            DslError::parse(
+                "expected def program(x): / parts = [ / one expression per line / ] / return ''.join(parts)",
+            )
+        };
         let [def, open, body @ .., close, ret] = lines.as_slice() else { return Err(shape()) };
         let ret = ret.replace(' ', "");
         if def.replace(' ', "") != "defprogram(x):"
@@ -71,10 +73,7 @@ impl LlmDsl for RobustFill {
         {
             return Err(shape());
         }
-        let exprs = body
-            .iter()
-            .map(|l| parse_rf_expr(l.strip_suffix(',').unwrap_or(l)))
-            .collect::<Result<Vec<_>>>()?;
+        let exprs = body.iter().map(|l| parse_rf_expr(l.strip_suffix(',').unwrap_or(l))).collect::<Result<Vec<_>>>()?;
         Ok(RfProgram::new(exprs))
     }
 
@@ -212,7 +211,11 @@ impl LlmDsl for DeepCoder {
                 .and_then(Json::as_array)
                 .ok_or_else(|| DslError::parse(format!("no values for input {var}")))?;
             if values.len() != outputs.len() {
-                return Err(DslError::parse(format!("input {var} has {} values for {} outputs", values.len(), outputs.len())));
+                return Err(DslError::parse(format!(
+                    "input {var} has {} values for {} outputs",
+                    values.len(),
+                    outputs.len()
+                )));
             }
             for (state, x) in inputs.iter_mut().zip(values) {
                 state.push(*var, json_value(x)?)?;

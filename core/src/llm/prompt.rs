@@ -131,7 +131,12 @@ pub fn few_shot_prefix<D: LlmDsl>(d: &D, few_shot: &[Problem<D>], style: Style, 
 }
 
 /// The baseline prompt for a test problem.
-pub fn baseline_prompt<D: LlmDsl>(d: &D, few_shot: &[Problem<D>], test: &Problem<D>, version: PyVersion) -> Result<String> {
+pub fn baseline_prompt<D: LlmDsl>(
+    d: &D,
+    few_shot: &[Problem<D>],
+    test: &Problem<D>,
+    version: PyVersion,
+) -> Result<String> {
     let mut s = few_shot_prefix(d, few_shot, Style::Baseline, version)?;
     s.push_str(&baseline_block(d, test, version, false)?);
     Ok(s)

@@ -120,7 +120,8 @@ impl<'a> Lexer<'a> {
         if digits == self.i {
             return Err(self.err("expected a number"));
         }
-        let text: String = String::from_utf8_lossy(&self.s[start..self.i]).chars().filter(|c| !c.is_whitespace()).collect();
+        let text: String =
+            String::from_utf8_lossy(&self.s[start..self.i]).chars().filter(|c| !c.is_whitespace()).collect();
         text.parse().map(PyExpr::Int).map_err(|_| self.err("number out of range"))
     }
 
@@ -304,7 +305,8 @@ pub fn parse_rf_expr(text: &str) -> Result<Expr> {
         PyExpr::Name(x) if x == "x" => Ok(Expr::Call(rf_typed_call(op, rest)?)),
         PyExpr::Call(inner_name, inner_args) => {
             let inner_op = rf_op(inner_name)?;
-            let (ix, irest) = inner_args.split_first().ok_or_else(|| DslError::parse(format!("{inner_name} needs x")))?;
+            let (ix, irest) =
+                inner_args.split_first().ok_or_else(|| DslError::parse(format!("{inner_name} needs x")))?;
             if inner_op == RfOp::ConstStr || !matches!(ix, PyExpr::Name(x) if x == "x") {
                 return Err(DslError::parse("only two calls can be nested, the inner one on x"));
             }
@@ -356,7 +358,8 @@ fn lambda_source(l: Lambda) -> Option<&'static str> {
 /// The right-hand side of a DeepCoder statement in Python form.
 pub fn render_dc_rhs(s: &Statement, version: PyVersion) -> Result<String> {
     let a: Vec<String> = s.args.iter().map(|v| v.to_string()).collect();
-    let arg = |i: usize| a.get(i).cloned().ok_or_else(|| DslError::invalid(format!("{} lacks an argument", s.op.token())));
+    let arg =
+        |i: usize| a.get(i).cloned().ok_or_else(|| DslError::invalid(format!("{} lacks an argument", s.op.token())));
     let lambda = || s.lambda.ok_or_else(|| DslError::invalid(format!("{} needs a lambda", s.op.token())));
     if version == PyVersion::V1 {
         let mut parts: Vec<String> = s.lambda.iter().map(|l| format!("dsl.{}", l.python_name())).collect();
@@ -425,8 +428,7 @@ fn squash(s: &str) -> String {
 
 /// Parses a DeepCoder statement in Python form (version 1 or 4): `x2 = ...`.
 pub fn parse_dc_statement(text: &str) -> Result<Statement> {
-    let (lhs, rhs) =
-        text.split_once('=').ok_or_else(|| DslError::parse(format!("{text:?} is not an assignment")))?;
+    let (lhs, rhs) = text.split_once('=').ok_or_else(|| DslError::parse(format!("{text:?} is not an assignment")))?;
     let lhs = Var::parse(lhs.trim())?;
     let rhs = rhs.trim();
     if rhs.starts_with('=') {
@@ -481,7 +483,8 @@ mod tests {
         assert_eq!(render_rf_expr(&Expr::const_str(b'k')).unwrap(), "dsl.Const('k')");
         assert_eq!(parse_rf_expr("dsl.Const(\"'\")").unwrap(), Expr::const_str(b'\''));
         assert_eq!(parse_rf_expr("dsl.Const('\\'')").unwrap(), Expr::const_str(b'\''));
-        let span = Expr::get_span(Regex::Delimiter(b'('), -1, Boundary::End, Regex::Type(RegexType::Word), 2, Boundary::Start);
+        let span =
+            Expr::get_span(Regex::Delimiter(b'('), -1, Boundary::End, Regex::Type(RegexType::Word), 2, Boundary::Start);
         let text = render_rf_expr(&span).unwrap();
         assert_eq!(text, "dsl.GetSpan(x, '(', -1, dsl.Boundary.END, dsl.Type.WORD, 2, dsl.Boundary.START)");
         assert_eq!(parse_rf_expr(&text).unwrap(), span);
@@ -515,7 +518,8 @@ mod tests {
         for &op in DcOp::ALL {
             let lambdas: Vec<Option<Lambda>> =
                 if op.is_higher_order() { Lambda::ALL.iter().copied().map(Some).collect() } else { vec![None] };
-            let args: &[Var] = if op.arity() - usize::from(op.is_higher_order()) == 2 { &[x(1), x(0)] } else { &[x(1)] };
+            let args: &[Var] =
+                if op.arity() - usize::from(op.is_higher_order()) == 2 { &[x(1), x(0)] } else { &[x(1)] };
             for l in lambdas {
                 all.push(Statement::new(x(2), op, l, args));
             }

@@ -196,7 +196,9 @@ mod tests {
     fn robustfill_steps_must_be_prefixes_of_what_remains() {
         let first = include_str!("../../../data/llm_data/robustfill/NONE.jsonl").lines().next().unwrap();
         let tasks = read_tasks(&RobustFill, first).unwrap();
-        assert!(tasks[0].test.outputs[0].as_str().starts_with(':') && !tasks[0].test.outputs[1].as_str().starts_with(':'));
+        assert!(
+            tasks[0].test.outputs[0].as_str().starts_with(':') && !tasks[0].test.outputs[1].as_str().starts_with(':')
+        );
         // A first step whose result is not a prefix: the next prompt cannot be built.
         let llm = Scripted::new(&["```python\ndsl.Const(':')\n```", "unused"]);
         let a = solve(&RobustFill, &tasks[0], Style::Exedec, PyVersion::V1, &llm).unwrap();

@@ -3,12 +3,13 @@
 #   cpu     burn's ndarray backend: small, loaded first, the fallback everywhere;
 #   webgpu  burn's wgpu backend on WebGPU: loaded only when the browser offers an adapter.
 # Usage: scripts/build-web.sh OUT [cpu|webgpu|all]
-# EXEDEC_WASM_OPT=0 skips wasm-opt (faster builds for tests).
+# EXEDEC_WASM_OPT=0 skips wasm-opt, EXEDEC_WASM_PROFILE=wasm-test builds without LTO (both for
+# quicker test builds; the demo uses the defaults: wasm-release, optimised with wasm-opt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:?usage: scripts/build-web.sh OUT [cpu|webgpu|all]}
 which=${2:-all}
-profile=wasm-release
+profile=${EXEDEC_WASM_PROFILE:-wasm-release}
 # Debian's binaryen 108 breaks wasm-bindgen output: use the npm binaryen 132 the setup installs.
 export PATH="$PWD/.tools/node_modules/.bin:$PATH"
 

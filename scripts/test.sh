@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what the tests need on a fresh machine and runs them all:
 #   1. the Rust tests of the workspace (debug build, optimised dependencies);
-#   2. the browser tests: the page built with trunk (wasm-opt skipped for speed), served on
+#   2. the browser tests: the page built with trunk (quick bundles: no LTO, no wasm-opt), served on
 #      127.0.0.1 and driven in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,5 +13,5 @@ cargo test --workspace --locked
 
 echo "== Browser tests"
 site="${CARGO_TARGET_DIR:-target}/site-test"
-EXEDEC_WASM_OPT=0 trunk build --release --offline --dist "$site"
+EXEDEC_WASM_OPT=0 EXEDEC_WASM_PROFILE=wasm-test trunk build --release --offline --dist "$site"
 node tests/browser/run.mjs "$site"

@@ -140,6 +140,8 @@ test("WebGPU runs the models when the browser has an adapter", async (browser, b
     console.log("  skipped: no WebGPU adapter in this browser");
     return page.close();
   }
+  // A small beam: SwiftShader runs the shaders on the CPU, slowly.
+  await page.fill("#beam", "2");
   const r = await runPreset(page, "deepcoder", "webgpu");
   assert.match(r.meta, /on WebGPU/);
   console.log(`  WebGPU (${adapter}): ${r.verdict} (${r.meta})`);

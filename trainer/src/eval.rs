@@ -21,29 +21,6 @@ use rayon::prelude::*;
 
 use crate::device::{Backend, select};
 
-/// The released test sets, built into the binary so `eval` works from any folder.
-pub fn released_test_data(dsl: Dsl, split: Split) -> &'static str {
-    macro_rules! files {
-        ($dsl:literal) => {
-            [
-                include_str!(concat!("../../data/test_data/", $dsl, "/NONE.jsonl")),
-                include_str!(concat!("../../data/test_data/", $dsl, "/LENGTH_GENERALIZATION.jsonl")),
-                include_str!(concat!("../../data/test_data/", $dsl, "/COMPOSE_DIFFERENT_CONCEPTS.jsonl")),
-                include_str!(concat!("../../data/test_data/", $dsl, "/SWITCH_CONCEPT_ORDER.jsonl")),
-                include_str!(concat!("../../data/test_data/", $dsl, "/COMPOSE_NEW_OP.jsonl")),
-                include_str!(concat!("../../data/test_data/", $dsl, "/ADD_OP_FUNCTIONALITY.jsonl")),
-            ]
-        };
-    }
-    static RF: [&str; 6] = files!("robustfill");
-    static DC: [&str; 6] = files!("deepcoder");
-    let i = Split::ALL.iter().position(|&s| s == split).unwrap_or(0);
-    match dsl {
-        Dsl::RobustFill => RF[i],
-        Dsl::DeepCoder => DC[i],
-    }
-}
-
 /// Where the models come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModelsArg {
@@ -180,7 +157,7 @@ pub struct EvalArgs {
 fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
     let text = match &args.data {
         Some(p) => std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
-        None => released_test_data(args.dsl, args.split).to_string(),
+        None => crate::released::test_data(args.dsl, args.split).to_string(),
     };
     let records = read_records(BufReader::new(text.as_bytes()))?;
     let limit = args.limit.unwrap_or(records.len()).min(records.len());

@@ -9,6 +9,7 @@ pub mod generate;
 pub mod llm;
 pub mod plot;
 pub mod presets;
+pub mod released;
 pub mod stream;
 pub mod synthesize;
 pub mod train;

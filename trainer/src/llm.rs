@@ -24,29 +24,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
-/// The released LLM problems, built into the binary.
-pub fn released_llm_data(dsl: Dsl, split: Split) -> &'static str {
-    macro_rules! files {
-        ($dsl:literal) => {
-            [
-                include_str!(concat!("../../data/llm_data/", $dsl, "/NONE.jsonl")),
-                include_str!(concat!("../../data/llm_data/", $dsl, "/LENGTH_GENERALIZATION.jsonl")),
-                include_str!(concat!("../../data/llm_data/", $dsl, "/COMPOSE_DIFFERENT_CONCEPTS.jsonl")),
-                include_str!(concat!("../../data/llm_data/", $dsl, "/SWITCH_CONCEPT_ORDER.jsonl")),
-                include_str!(concat!("../../data/llm_data/", $dsl, "/COMPOSE_NEW_OP.jsonl")),
-                include_str!(concat!("../../data/llm_data/", $dsl, "/ADD_OP_FUNCTIONALITY.jsonl")),
-            ]
-        };
-    }
-    static RF: [&str; 6] = files!("robustfill");
-    static DC: [&str; 6] = files!("deepcoder");
-    let i = Split::ALL.iter().position(|&s| s == split).unwrap_or(0);
-    match dsl {
-        Dsl::RobustFill => RF[i],
-        Dsl::DeepCoder => DC[i],
-    }
-}
-
 /// The API flavour of the endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Api {
@@ -221,7 +198,7 @@ pub struct LlmArgs {
 pub fn run(args: LlmArgs, command: String) -> Result<EvalReport> {
     let text = match &args.data {
         Some(p) => fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
-        None => released_llm_data(args.dsl, args.split).to_string(),
+        None => crate::released::llm_data(args.dsl, args.split).to_string(),
     };
     if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent)?;

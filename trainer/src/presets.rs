@@ -9,8 +9,6 @@ use exedec_core::task::read_records;
 use exedec_core::{DeepCoder, Domain, Dsl, RobustFill, Split};
 use serde_json::{Value as Json, json};
 
-use crate::eval::released_test_data;
-
 fn value_json(v: &exedec_core::dsl::deepcoder::Value) -> Json {
     match v {
         exedec_core::dsl::deepcoder::Value::Int(x) => json!(x),
@@ -19,7 +17,7 @@ fn value_json(v: &exedec_core::dsl::deepcoder::Value) -> Json {
 }
 
 fn tasks_of(dsl: Dsl, split: Split, per_split: usize) -> Result<Vec<Json>> {
-    let records = read_records(BufReader::new(released_test_data(dsl, split).as_bytes()))?;
+    let records = read_records(BufReader::new(crate::released::test_data(dsl, split).as_bytes()))?;
     let mut out = Vec::new();
     // The shortest programs first: they are the ones small models can solve.
     let mut parsed: Vec<(usize, Json)> = Vec::new();

@@ -142,8 +142,23 @@ pub fn baseline_prompt<D: LlmDsl>(
     Ok(s)
 }
 
-/// The prompt asking for step `steps.len() + 1` of a test problem, after the given steps
-/// (with their actual results).
+/// The test problem's part of the prompt asking for step `steps.len() + 1`, after the given
+/// steps (with their actual results); it follows [`few_shot_prefix`], which is the same for
+/// every step of one problem.
+pub fn test_step_part<D: LlmDsl>(
+    d: &D,
+    test: &Problem<D>,
+    steps: &[(String, D::Step)],
+    style: Style,
+) -> Result<String> {
+    let ablation = style == Style::Ablation;
+    let mut s = exedec_steps(d, &test.inputs, &test.outputs, steps, ablation)?;
+    let what = if ablation { "code" } else { "computes" };
+    s.push_str(&format!("Step {} {what}:\n", steps.len() + 1));
+    Ok(s)
+}
+
+/// The whole prompt asking for step `steps.len() + 1` of a test problem.
 pub fn step_prompt<D: LlmDsl>(
     d: &D,
     few_shot: &[Problem<D>],
@@ -152,12 +167,7 @@ pub fn step_prompt<D: LlmDsl>(
     style: Style,
     version: PyVersion,
 ) -> Result<String> {
-    let ablation = style == Style::Ablation;
-    let mut s = few_shot_prefix(d, few_shot, style, version)?;
-    s.push_str(&exedec_steps(d, &test.inputs, &test.outputs, steps, ablation)?);
-    let what = if ablation { "code" } else { "computes" };
-    s.push_str(&format!("Step {} {what}:\n", steps.len() + 1));
-    Ok(s)
+    Ok(few_shot_prefix(d, few_shot, style, version)? + &test_step_part(d, test, steps, style)?)
 }
 
 /// The program in an answer: what follows the first "```python" line, up to the next

@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::prompt::{baseline_prompt, cut_program, step_prompt};
+use super::prompt::{baseline_prompt, cut_program, few_shot_prefix, test_step_part};
 use super::{Llm, LlmDsl, LlmError, LlmTask, PyVersion, Style};
 
 /// The most LLM calls per problem when solving step by step.
@@ -73,6 +73,14 @@ pub fn solve<D: LlmDsl>(
         return Ok(attempt);
     }
 
+    // The description and the few-shot problems are the same in every call's prompt.
+    let prefix = match few_shot_prefix(d, &task.few_shot, style, version) {
+        Ok(p) => p,
+        Err(e) => {
+            attempt.error = Some(format!("building the prompt: {e}"));
+            return Ok(attempt);
+        }
+    };
     let mut steps: Vec<(String, D::Step)> = Vec::new();
     let mut program = match d.empty_program(first_input) {
         Ok(p) => p,
@@ -82,8 +90,8 @@ pub fn solve<D: LlmDsl>(
         }
     };
     for _ in 0..MAX_STEPS {
-        let prompt = match step_prompt(d, &task.few_shot, test, &steps, style, version) {
-            Ok(p) => p,
+        let prompt = match test_step_part(d, test, &steps, style) {
+            Ok(p) => format!("{prefix}{p}"),
             Err(e) => {
                 attempt.error = Some(format!("after step {}: {e}", steps.len()));
                 break;

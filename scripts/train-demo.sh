@@ -4,6 +4,9 @@
 #
 #   scripts/train-demo.sh [WORK_DIR]            # train (default WORK_DIR: runs/)
 #   scripts/train-demo.sh export [WORK_DIR]     # export the last checkpoints
+#   scripts/train-demo.sh baselines [WORK_DIR]  # train the DeepCoder baselines (Transformer,
+#                                               # Latent Programmer) the same way
+#   scripts/train-demo.sh export-baselines [WORK_DIR]   # to models/baselines/deepcoder/
 #
 # The four runs go in parallel, one core each (RAYON_NUM_THREADS=1). They run until
 # EXEDEC_STEPS steps (default 100000, far more than a CPU finishes): stop them whenever you
@@ -13,7 +16,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 mode=train
-[ "${1:-}" = "export" ] && { mode=export; shift; }
+case "${1:-}" in
+  export | baselines | export-baselines) mode=$1; shift ;;
+esac
 work="${1:-runs}"
 exedec="${CARGO_TARGET_DIR:-$root/target}/release/exedec"
 steps="${EXEDEC_STEPS:-100000}"
@@ -31,6 +36,14 @@ if [ "$mode" = export ]; then
   exit 0
 fi
 
+if [ "$mode" = export-baselines ]; then
+  for model in transformer latent-programmer; do
+    "$exedec" export --run "$work/runs/deepcoder-NONE-$model" --out "models/baselines/deepcoder/$model.exw" --f16 \
+      --hardware "${EXEDEC_HARDWARE:-CPU, one core (ndarray backend)}"
+  done
+  exit 0
+fi
+
 for dsl in robustfill deepcoder; do
   # Training data: 100k tasks (with their per-step decomposition records) and 500 validation tasks.
   [ -f "$work/data/$dsl-NONE/train.manifest.json" ] ||
@@ -40,6 +53,21 @@ for dsl in robustfill deepcoder; do
 done
 
 pids=()
+if [ "$mode" = baselines ]; then
+  for model in transformer latent-programmer; do
+    out="$work/runs/deepcoder-NONE-$model"
+    resume=()
+    [ -f "$out/checkpoint/state.json" ] && resume=(--resume)
+    RAYON_NUM_THREADS=1 "$exedec" train --dsl deepcoder --split NONE --model "$model" --preset cpu \
+      --data "$work/data/deepcoder-NONE" --out "$out" --steps "$steps" --batch-size 64 --lr 1e-3 --warmup 500 \
+      --pretrain-steps 400 --log-every 25 --checkpoint-every 100 --eval-every 200 --quiet \
+      "${resume[@]}" > "$work/deepcoder-$model.log" 2>&1 &
+    pids+=($!)
+  done
+  trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
+  wait
+  exit 0
+fi
 for dsl in robustfill deepcoder; do
   for model in synthesizer subgoal; do
     out="$work/runs/$dsl-NONE-$model"

@@ -38,7 +38,12 @@ async function fetchWeights(base, dsl, kind) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-const STEP_MODEL = { exedec: "synthesizer", "no-subgoal": "no-subgoal", transformer: "transformer" };
+const STEP_MODEL = {
+  exedec: "synthesizer",
+  "no-subgoal": "no-subgoal",
+  transformer: "transformer",
+  "latent-programmer": "latent-programmer",
+};
 
 async function createEngine(backend, dsl, method, base) {
   const mod = await loadBundle(backend);

@@ -213,7 +213,10 @@ pub fn report_table(reports: &[EvalReport]) -> String {
             let label = if models == "oracle" {
                 format!("{method} (oracle)")
             } else if let Some(model) = models.strip_prefix("llm:") {
-                format!("LLM {} ({model})", crate::llm::Style::of_method(method))
+                match crate::llm::Style::of_method(method) {
+                    Some(style) => format!("LLM {style} ({model})"),
+                    None => format!("LLM ({model})"),
+                }
             } else {
                 method.to_string()
             };

@@ -13,9 +13,11 @@
 //! - [`splits`] defines the six splits (train and test distributions) of each DSL, and
 //!   [`data`] turns sampled tasks into training records and binary shards.
 //! - `model` (feature `model`) holds the burn models: the Specification-Transformer encoder
-//!   with relative attention, Aligned Relative Attention, the decoder with a key/value cache.
-//! - [`search`] is the beam search and the ExeDec loop over any [`search::StepModel`]
-//!   (neural or oracle); [`eval`] turns searches into success rates and tables.
+//!   with relative attention, Aligned Relative Attention, the decoder with a key/value cache,
+//!   and the Latent Programmer baseline.
+//! - [`search`] is the beam search, the ExeDec loop and the baselines' searches over any
+//!   [`search::StepModel`] (neural or oracle); [`eval`] turns searches into success rates and
+//!   tables.
 //! - [`task`] reads and writes the benchmark's JSON Lines tasks; [`user`] validates a user's
 //!   own examples.
 //! - [`llm`] holds the few-shot LLM experiments: the Python renderings shown to the model,

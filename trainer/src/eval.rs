@@ -10,12 +10,15 @@ use anyhow::{Context, Result, bail};
 use exedec_core::data::{ModelKind, encode_task};
 use exedec_core::eval::{EvalReport, TaskResult, report_table, summarize, task_result};
 use exedec_core::model::NeuralModel;
-use exedec_core::model::weights::from_bytes;
+use exedec_core::model::neural::{MethodModels, NeuralLatentModel};
+use exedec_core::model::weights::{from_bytes, latent_from_bytes};
+use exedec_core::search::latent::{FixedCodes, WithFixedCodes};
 use exedec_core::search::{
-    Control, ModelError, OracleModel, Quirks, SearchConfig, SearchOutcome, exedec_search, transformer_search,
+    Control, ModelError, OracleModel, Quirks, SearchConfig, SearchOutcome, exedec_search, latent_programmer_search,
+    transformer_search,
 };
 use exedec_core::task::read_records;
-use exedec_core::{DeepCoder, Domain, Dsl, Method, RobustFill, Spec, Split, Task};
+use exedec_core::{DeepCoder, Domain, Dsl, Method, RobustFill, Split, Task};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
@@ -67,37 +70,28 @@ pub fn load_model(dir: &Path, dsl: Dsl, kind: ModelKind, backend: Backend) -> Re
     Ok(NeuralModel::new(loaded.model, loaded.header.config, device))
 }
 
+/// Loads a trained Latent Programmer for the search.
+pub fn load_latent(dir: &Path, dsl: Dsl, backend: Backend) -> Result<NeuralLatentModel> {
+    let path = weight_path(dir, dsl, ModelKind::LatentProgrammer)?;
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let (device, _) = select(backend)?;
+    let loaded =
+        latent_from_bytes(&bytes, Some(dsl), &device).with_context(|| format!("loading {}", path.display()))?;
+    Ok(NeuralLatentModel::new(loaded.model, loaded.config, device))
+}
+
 /// The trained models a method needs.
-pub struct Neural {
-    pub subgoal: Option<NeuralModel>,
-    pub step: NeuralModel,
-}
-
-pub fn load_method(dir: &Path, dsl: Dsl, method: Method, backend: Backend) -> Result<Neural> {
+pub fn load_method(dir: &Path, dsl: Dsl, method: Method, backend: Backend) -> Result<MethodModels> {
+    let steps = |subgoal, step| MethodModels::Steps { subgoal, step };
     Ok(match method {
-        Method::Exedec => Neural {
-            subgoal: Some(load_model(dir, dsl, ModelKind::Subgoal, backend)?),
-            step: load_model(dir, dsl, ModelKind::Synthesizer, backend)?,
-        },
-        Method::NoSubgoal => Neural { subgoal: None, step: load_model(dir, dsl, ModelKind::NoSubgoal, backend)? },
-        Method::Transformer => Neural { subgoal: None, step: load_model(dir, dsl, ModelKind::Transformer, backend)? },
+        Method::Exedec => steps(
+            Some(load_model(dir, dsl, ModelKind::Subgoal, backend)?),
+            load_model(dir, dsl, ModelKind::Synthesizer, backend)?,
+        ),
+        Method::NoSubgoal => steps(None, load_model(dir, dsl, ModelKind::NoSubgoal, backend)?),
+        Method::Transformer => steps(None, load_model(dir, dsl, ModelKind::Transformer, backend)?),
+        Method::LatentProgrammer => MethodModels::LatentProgrammer(load_latent(dir, dsl, backend)?),
     })
-}
-
-/// Runs a method on one task with neural models.
-pub async fn run_neural<D: Domain>(
-    domain: &D,
-    spec: &Spec<D>,
-    method: Method,
-    models: &Neural,
-    config: &SearchConfig,
-    control: &mut Control<'_>,
-) -> Result<SearchOutcome<D>, ModelError> {
-    match method {
-        Method::Exedec => exedec_search(domain, spec, models.subgoal.as_ref(), &models.step, config, control).await,
-        Method::NoSubgoal => exedec_search(domain, spec, None::<&NeuralModel>, &models.step, config, control).await,
-        Method::Transformer => transformer_search(domain, spec, &models.step, config, control).await,
-    }
 }
 
 /// Runs a method on one task with oracle models built from its ground truth.
@@ -133,6 +127,15 @@ pub fn run_oracle<D: Domain>(
             }
             Method::Transformer => {
                 transformer_search(domain, &spec, &oracle(ModelKind::Transformer, prog), config, &mut control).await
+            }
+            // Codes mean what a trained codebook makes them mean, so the oracle proposes a fixed
+            // code sequence and the program oracle ignores it: this checks the two-level search.
+            Method::LatentProgrammer => {
+                let models = WithFixedCodes {
+                    predictor: FixedCodes { codes: vec![3], vocab: 40, p: 0.9 },
+                    programs: oracle(ModelKind::Transformer, prog),
+                };
+                latent_programmer_search(domain, &spec, &models, config, &mut control).await
             }
         }
     })
@@ -184,11 +187,10 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
                 let start = Instant::now();
                 let outcome = match &neural {
                     None => run_oracle(&domain, task, args.method, &config),
-                    Some(n) => pollster::block_on(run_neural(
+                    Some(n) => pollster::block_on(n.search(
                         &domain,
                         &task.spec(),
                         args.method,
-                        n,
                         &config,
                         &mut Control::default(),
                     )),

@@ -3,17 +3,17 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use exedec_core::model::weights::{Precision, TrainingInfo, to_bytes};
+use exedec_core::data::ModelKind;
+use exedec_core::model::weights::{Precision, TrainingInfo, latent_to_bytes, to_bytes};
 
 use crate::device::{Backend, select};
-use crate::train::{load_checkpoint_model, read_checkpoint_state};
+use crate::train::{latent_config, load_checkpoint_latent, load_checkpoint_model, read_checkpoint_state};
 
 /// Exports the checkpoint of a training folder.
 pub fn run(run_dir: &Path, out: &Path, precision: Precision, hardware: Option<String>) -> Result<()> {
     let state = read_checkpoint_state(run_dir)?
         .with_context(|| format!("no checkpoint in {} (train first with `exedec train`)", run_dir.display()))?;
     let (device, _) = select(Backend::Cpu)?;
-    let model = load_checkpoint_model(run_dir, &state.config, &device)?;
     let info = TrainingInfo {
         steps: state.step,
         tokens: state.tokens,
@@ -22,8 +22,14 @@ pub fn run(run_dir: &Path, out: &Path, precision: Precision, hardware: Option<St
         hardware,
         wall_seconds: Some(state.wall_seconds),
     };
-    let bytes =
-        to_bytes(&model, state.args.model, state.args.dsl, Some(state.args.preset), &state.config, precision, info);
+    let (dsl, preset) = (state.args.dsl, Some(state.args.preset));
+    let bytes = if state.args.model == ModelKind::LatentProgrammer {
+        let model = load_checkpoint_latent(run_dir, &state.config, &device)?;
+        latent_to_bytes(&model, dsl, preset, &latent_config(&state.config), precision, info)
+    } else {
+        let model = load_checkpoint_model(run_dir, &state.config, &device)?;
+        to_bytes(&model, state.args.model, dsl, preset, &state.config, precision, info)
+    };
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }

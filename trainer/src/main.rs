@@ -91,7 +91,7 @@ enum Command {
         dsl: Dsl,
         #[arg(long)]
         split: Split,
-        /// exedec, no-subgoal or transformer.
+        /// exedec, no-subgoal, transformer or latent-programmer.
         #[arg(long)]
         method: Method,
         /// A folder of weight files (`subgoal.exw`, `synthesizer.exw`, ...) or `oracle`.

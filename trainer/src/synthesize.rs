@@ -9,7 +9,8 @@ use exedec_core::user::{Limits, deepcoder_spec, robustfill_spec, split_arrow, sp
 use exedec_core::{DeepCoder, Domain, Dsl, Method, RobustFill, Spec};
 
 use crate::device::{Backend, select};
-use crate::eval::{ModelsArg, Neural, load_method, run_neural, weight_path};
+use crate::eval::{ModelsArg, load_method, weight_path};
+use exedec_core::model::neural::MethodModels;
 
 /// The default models folder: `static/models/<dsl>` of the project, found from the current
 /// folder or from the executable's location.
@@ -69,6 +70,7 @@ fn max_tokens(dir: &Path, dsl: Dsl, method: Method) -> Result<usize> {
         Method::Exedec => &[exedec_core::data::ModelKind::Subgoal, exedec_core::data::ModelKind::Synthesizer],
         Method::NoSubgoal => &[exedec_core::data::ModelKind::NoSubgoal],
         Method::Transformer => &[exedec_core::data::ModelKind::Transformer],
+        Method::LatentProgrammer => &[exedec_core::data::ModelKind::LatentProgrammer],
     };
     let mut m = usize::MAX;
     for &k in kinds {
@@ -84,12 +86,12 @@ fn solve<D: Domain>(
     domain: &D,
     spec: &Spec<D>,
     method: Method,
-    neural: &Neural,
+    neural: &MethodModels,
     config: &SearchConfig,
     backend: &str,
 ) -> Result<bool> {
     let start = Instant::now();
-    let out = pollster::block_on(run_neural(domain, spec, method, neural, config, &mut Control::default()))?;
+    let out = pollster::block_on(neural.search(domain, spec, method, config, &mut Control::default()))?;
     print_outcome(domain, spec, &out, start.elapsed().as_secs_f64() * 1000.0, backend);
     Ok(out.solved)
 }

@@ -7,6 +7,11 @@
 //! same data order and optimizer state, and the dropout masks are seeded per step, so a
 //! resumed run reproduces the uninterrupted one. Metrics go to `metrics.jsonl` and a
 //! training curve to `curve.svg` beside the checkpoint.
+//!
+//! The loop is written once over [`Learner`]: a model with its optimizer(s). The four
+//! single-network models share [`Single`]; the Latent Programmer ([`Latent`]) has two
+//! optimizers (the latent predictor's and everything else's), a pretraining phase and the
+//! codebook's moving-average update.
 
 use std::fs;
 use std::io::Write;
@@ -15,13 +20,14 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use burn::module::Module;
+use burn::optim::ModuleOptimizer;
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::prelude::*;
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
 use exedec_core::data::{Example, ModelKind};
 use exedec_core::model::batch::{loss_and_correct, make_batch};
-use exedec_core::model::{ModelConfig, Preset, SpecTransformer, preset};
+use exedec_core::model::{LatentConfig, LatentProgrammer, ModelConfig, Preset, SpecTransformer, preset};
 use exedec_core::{DeepCoder, Domain, Dsl, Part, RobustFill, Split};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
@@ -37,7 +43,7 @@ pub struct TrainArgs {
     pub dsl: Dsl,
     #[arg(long)]
     pub split: Split,
-    /// subgoal, synthesizer, no-subgoal or transformer.
+    /// subgoal, synthesizer, no-subgoal, transformer or latent-programmer.
     #[arg(long)]
     pub model: ModelKind,
     /// paper, small, cpu or tiny.
@@ -76,6 +82,15 @@ pub struct TrainArgs {
     /// Dropout and attention dropout (default: the preset's 0.1).
     #[arg(long)]
     pub dropout: Option<f64>,
+    /// Latent Programmer only: steps of the pretraining phase (the decoder reads only the
+    /// latents, the codebook is frozen, the predicted-latent term is off).
+    #[arg(long, default_value_t = 10_000)]
+    #[serde(default = "default_pretrain_steps")]
+    pub pretrain_steps: u64,
+}
+
+fn default_pretrain_steps() -> u64 {
+    10_000
 }
 
 /// burn's random generator may be process-wide, so seeding and the operations that draw
@@ -122,6 +137,12 @@ pub struct Metric {
     pub validation_accuracy: Option<f64>,
     pub validation_loss: Option<f64>,
     pub elapsed: f64,
+    /// Latent Programmer: the predictor's accuracy on the autoencoder's codes (and EOS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latent_accuracy: Option<f64>,
+    /// Latent Programmer: the decoder's token accuracy given the autoencoder's codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoencoder_accuracy: Option<f64>,
 }
 
 pub fn checkpoint_dir(out: &Path) -> PathBuf {
@@ -138,15 +159,13 @@ pub fn run_config(args: &TrainArgs) -> ModelConfig {
 }
 
 /// Writes a checkpoint atomically: a complete folder is renamed over the previous one.
-fn save_checkpoint(out: &Path, model: &SpecTransformer, optim_bytes: &[u8], state: &CheckpointState) -> Result<()> {
+fn save_checkpoint<L: Learner>(out: &Path, learner: &L, state: &CheckpointState) -> Result<()> {
     let dir = checkpoint_dir(out);
     let tmp = out.join("checkpoint.tmp");
     let old = out.join("checkpoint.old");
     let _ = fs::remove_dir_all(&tmp);
     fs::create_dir_all(&tmp)?;
-    let model_bytes = model.clone().into_record().into_bytes().map_err(|e| anyhow::anyhow!("{e}"))?;
-    write_synced(&tmp.join("model.bpk"), &model_bytes)?;
-    write_synced(&tmp.join("optimizer.bpk"), optim_bytes)?;
+    learner.save(&tmp)?;
     write_synced(&tmp.join("state.json"), &serde_json::to_vec_pretty(state)?)?;
     if dir.exists() {
         let _ = fs::remove_dir_all(&old);
@@ -182,10 +201,204 @@ pub fn read_checkpoint_state(out: &Path) -> Result<Option<CheckpointState>> {
 
 /// Loads a checkpoint's model onto a device.
 pub fn load_checkpoint_model(out: &Path, config: &ModelConfig, device: &Device) -> Result<SpecTransformer> {
-    let bytes = fs::read(checkpoint_dir(out).join("model.bpk")).context("reading the checkpoint's model")?;
+    load_module(&checkpoint_dir(out), config.init(device))
+}
+
+/// Loads a checkpoint's Latent Programmer onto a device.
+pub fn load_checkpoint_latent(out: &Path, config: &ModelConfig, device: &Device) -> Result<LatentProgrammer> {
+    load_module(&checkpoint_dir(out), latent_config(config).init(device))
+}
+
+/// The Latent Programmer built around a run's program-model configuration.
+pub fn latent_config(config: &ModelConfig) -> LatentConfig {
+    LatentConfig::new(config.clone())
+}
+
+fn load_module<M: Module>(dir: &Path, init: M) -> Result<M> {
+    let bytes = fs::read(dir.join("model.bpk")).context("reading the checkpoint's model")?;
     let record =
         ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| anyhow::anyhow!("checkpoint model: {e}"))?;
-    config.init(device).try_load_record(record).map_err(|e| anyhow::anyhow!("checkpoint model does not fit: {e}"))
+    init.try_load_record(record).map_err(|e| anyhow::anyhow!("checkpoint model does not fit: {e}"))
+}
+
+fn adamw(weight_decay: f64) -> ModuleOptimizer {
+    AdamWConfig::new()
+        .with_beta_1(0.9)
+        .with_beta_2(0.98)
+        .with_epsilon(1e-9)
+        .with_weight_decay(weight_decay as f32)
+        .init()
+}
+
+fn load_optimizer(dir: &Path, file: &str, weight_decay: f64) -> Result<ModuleOptimizer> {
+    let bytes = fs::read(dir.join(file)).with_context(|| format!("reading the optimizer state {file}"))?;
+    adamw(weight_decay).from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| anyhow::anyhow!("optimizer state: {e}"))
+}
+
+fn save_module<M: Module>(dir: &Path, model: &M, optimizers: &[(&str, &ModuleOptimizer)]) -> Result<()> {
+    let model_bytes = model.clone().into_record().into_bytes().map_err(|e| anyhow::anyhow!("{e}"))?;
+    write_synced(&dir.join("model.bpk"), &model_bytes)?;
+    for (file, optim) in optimizers {
+        let bytes = optim.into_bytes().map_err(|e| anyhow::anyhow!("optimizer state: {e}"))?;
+        write_synced(&dir.join(file), &bytes)?;
+    }
+    Ok(())
+}
+
+/// What one training step measured.
+pub struct StepStats {
+    pub loss: f64,
+    /// Target tokens predicted correctly (teacher forcing) and their number.
+    pub correct: i64,
+    pub tokens: u64,
+    /// Latent Programmer: (correct, total) codes of the predictor and tokens of the autoencoder path.
+    pub latent: Option<(i64, u64)>,
+    pub autoencoder: Option<i64>,
+}
+
+/// A model with its optimizer state, as the training loop sees it.
+pub trait Learner: Sized {
+    /// A freshly initialized model (under the caller's seeded random state).
+    fn init(config: &ModelConfig, args: &TrainArgs, device: &Device) -> Self;
+    /// The model and optimizer state of a checkpoint folder.
+    fn load(dir: &Path, config: &ModelConfig, args: &TrainArgs, device: &Device) -> Result<Self>;
+    /// One optimization step at learning rate `lr`.
+    fn step(&mut self, batch: &[&Example], step: u64, lr: f64, args: &TrainArgs, device: &Device) -> Result<StepStats>;
+    /// Teacher-forced token accuracy and mean loss on examples, dropout off, on `device`
+    /// (without autodiff).
+    fn evaluate(&self, examples: &[Example], batch_size: usize, device: &Device) -> (f64, f64);
+    /// Writes the model and optimizer files into a checkpoint folder.
+    fn save(&self, dir: &Path) -> Result<()>;
+}
+
+/// The SubgoalModel, the SynthesizerModel, the No-Subgoal model or the Transformer baseline.
+pub struct Single {
+    pub model: SpecTransformer,
+    optim: ModuleOptimizer,
+}
+
+impl Learner for Single {
+    fn init(config: &ModelConfig, args: &TrainArgs, device: &Device) -> Self {
+        Single { model: config.init(device).materialize(), optim: adamw(args.weight_decay) }
+    }
+
+    fn load(dir: &Path, config: &ModelConfig, args: &TrainArgs, device: &Device) -> Result<Self> {
+        Ok(Single {
+            model: load_module(dir, config.init(device))?,
+            optim: load_optimizer(dir, "optimizer.bpk", args.weight_decay)?,
+        })
+    }
+
+    fn step(
+        &mut self,
+        batch: &[&Example],
+        step: u64,
+        lr: f64,
+        _args: &TrainArgs,
+        device: &Device,
+    ) -> Result<StepStats> {
+        let b = make_batch(batch, device);
+        let logits = self.model.forward(b.inputs, b.outputs, b.decoder_input);
+        let (loss, correct) = loss_and_correct(logits, b.targets);
+        let loss_value = finite_loss(&loss, step)?;
+        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        self.model = self.optim.step(lr, self.model.clone(), grads);
+        Ok(StepStats {
+            loss: loss_value,
+            correct: correct.into_scalar::<i64>(),
+            tokens: b.target_tokens as u64,
+            latent: None,
+            autoencoder: None,
+        })
+    }
+
+    fn evaluate(&self, examples: &[Example], batch_size: usize, device: &Device) -> (f64, f64) {
+        evaluate(&self.model, examples, batch_size, device)
+    }
+
+    fn save(&self, dir: &Path) -> Result<()> {
+        save_module(dir, &self.model, &[("optimizer.bpk", &self.optim)])
+    }
+}
+
+/// The Latent Programmer with its two optimizers.
+pub struct Latent {
+    pub model: LatentProgrammer,
+    /// Everything but the latent predictor.
+    optim: ModuleOptimizer,
+    /// The latent predictor.
+    predictor_optim: ModuleOptimizer,
+}
+
+impl Learner for Latent {
+    fn init(config: &ModelConfig, args: &TrainArgs, device: &Device) -> Self {
+        Latent {
+            model: latent_config(config).init(device).materialize(),
+            optim: adamw(args.weight_decay),
+            predictor_optim: adamw(args.weight_decay),
+        }
+    }
+
+    fn load(dir: &Path, config: &ModelConfig, args: &TrainArgs, device: &Device) -> Result<Self> {
+        Ok(Latent {
+            model: load_module(dir, latent_config(config).init(device))?,
+            optim: load_optimizer(dir, "optimizer.bpk", args.weight_decay)?,
+            predictor_optim: load_optimizer(dir, "predictor-optimizer.bpk", args.weight_decay)?,
+        })
+    }
+
+    fn step(&mut self, batch: &[&Example], step: u64, lr: f64, args: &TrainArgs, device: &Device) -> Result<StepStats> {
+        let pretrain = step < args.pretrain_steps;
+        let l = self.model.losses(batch, pretrain, device);
+        let loss_value = finite_loss(&l.total, step)?;
+        let mut grads = l.total.backward();
+        let predictor_grads = GradientsParams::from_module(&mut grads, &self.model.predictor);
+        let grads = GradientsParams::from_grads(grads, &self.model);
+        let mut model = self.optim.step(lr, self.model.clone(), grads);
+        model.predictor = self.predictor_optim.step(lr, model.predictor, predictor_grads);
+        if !pretrain {
+            model.codebook = model.codebook.update(l.outputs, l.codes, l.valid, model.decay);
+        }
+        self.model = model;
+        Ok(StepStats {
+            loss: loss_value,
+            correct: l.program_correct.into_scalar::<i64>(),
+            tokens: batch.iter().map(|e| e.target.len() as u64).sum(),
+            latent: Some((l.latent_correct.into_scalar::<i64>(), l.latent_tokens as u64)),
+            autoencoder: Some(l.autoencoder_correct.into_scalar::<i64>()),
+        })
+    }
+
+    fn evaluate(&self, examples: &[Example], batch_size: usize, device: &Device) -> (f64, f64) {
+        let model = self.model.valid();
+        let (mut correct, mut tokens, mut loss_sum) = (0i64, 0usize, 0.0f64);
+        for chunk in examples.chunks(batch_size.max(1)) {
+            let refs: Vec<&Example> = chunk.iter().collect();
+            let n: usize = chunk.iter().map(|e| e.target.len()).sum();
+            let l = model.losses(&refs, false, device);
+            correct += l.program_correct.into_scalar::<i64>();
+            loss_sum += f64::from(l.program_loss.into_scalar::<f32>()) * n as f64;
+            tokens += n;
+        }
+        let t = tokens.max(1) as f64;
+        (correct as f64 / t, loss_sum / t)
+    }
+
+    fn save(&self, dir: &Path) -> Result<()> {
+        save_module(
+            dir,
+            &self.model,
+            &[("optimizer.bpk", &self.optim), ("predictor-optimizer.bpk", &self.predictor_optim)],
+        )
+    }
+}
+
+fn finite_loss(loss: &Tensor<1>, step: u64) -> Result<f64> {
+    let value = f64::from(loss.clone().into_scalar::<f32>());
+    if !value.is_finite() {
+        bail!("the loss became {value} at step {step}; lower --lr");
+    }
+    Ok(value)
 }
 
 fn separator(dsl: Dsl) -> u16 {
@@ -248,6 +461,14 @@ pub struct RunOptions {
 
 /// Trains a model; returns the final checkpoint state.
 pub fn run(args: TrainArgs, opts: RunOptions) -> Result<CheckpointState> {
+    if args.model == ModelKind::LatentProgrammer {
+        run_learner::<Latent>(args, opts)
+    } else {
+        run_learner::<Single>(args, opts)
+    }
+}
+
+fn run_learner<L: Learner>(args: TrainArgs, opts: RunOptions) -> Result<CheckpointState> {
     let config = run_config(&args);
     config.validate().map_err(|e| anyhow::anyhow!("invalid model configuration: {e}"))?;
     if args.batch_size == 0 || args.steps == 0 {
@@ -312,27 +533,14 @@ pub fn run(args: TrainArgs, opts: RunOptions) -> Result<CheckpointState> {
         held_out_examples(&spec)?
     };
 
-    // Model and optimizer.
-    let mut optim = AdamWConfig::new()
-        .with_beta_1(0.9)
-        .with_beta_2(0.98)
-        .with_epsilon(1e-9)
-        .with_weight_decay(args.weight_decay as f32)
-        .init();
-    let (mut model, mut state) = match resumed {
-        Some(s) => {
-            let model = load_checkpoint_model(&args.out, &config, &device)?;
-            let bytes =
-                fs::read(checkpoint_dir(&args.out).join("optimizer.bpk")).context("reading the optimizer state")?;
-            optim =
-                optim.from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| anyhow::anyhow!("optimizer state: {e}"))?;
-            (model, s)
-        }
+    // Model and optimizer(s).
+    let (mut learner, mut state) = match resumed {
+        Some(s) => (L::load(&checkpoint_dir(&args.out), &config, &args, &device)?, s),
         None => (
             {
                 let _guard = rng_lock();
                 device.seed(args.seed);
-                config.init(&device).materialize()
+                L::init(&config, &args, &device)
             },
             CheckpointState {
                 step: 0,
@@ -357,7 +565,7 @@ pub fn run(args: TrainArgs, opts: RunOptions) -> Result<CheckpointState> {
     bar.set_position(state.step);
     let start = Instant::now();
     let wall_before = state.wall_seconds;
-    let mut window = (Instant::now(), 0u64, 0.0f64, 0u64, 0i64); // (since, tokens, loss sum, batches, correct)
+    let mut window = Window::new();
     let mut steps_here = 0u64;
 
     while state.step < args.steps {
@@ -366,53 +574,32 @@ pub fn run(args: TrainArgs, opts: RunOptions) -> Result<CheckpointState> {
         }
         let (batch, cursor) = stream.next_batch()?;
         let refs: Vec<&Example> = batch.iter().collect();
-        let b = make_batch(&refs, &device);
-        let (loss_value, correct, grads) = {
+        let lr = learning_rate(state.step, args.lr, args.warmup);
+        let stats = {
             // Dropout masks depend only on the seed and the step, so a resumed run repeats them.
             let _guard = rng_lock();
             device.seed(args.seed.wrapping_mul(1_000_003).wrapping_add(state.step));
-            let logits = model.forward(b.inputs, b.outputs, b.decoder_input);
-            let (loss, correct) = loss_and_correct(logits, b.targets);
-            let loss_value = f64::from(loss.clone().into_scalar::<f32>());
-            if !loss_value.is_finite() {
-                bail!("the loss became {loss_value} at step {}; lower --lr", state.step);
-            }
-            (loss_value, correct, GradientsParams::from_grads(loss.backward(), &model))
+            learner.step(&refs, state.step, lr, &args, &device)?
         };
-        let lr = learning_rate(state.step, args.lr, args.warmup);
-        model = optim.step(lr, model, grads);
 
         state.step += 1;
         steps_here += 1;
         state.cursor = cursor;
-        state.tokens += b.target_tokens as u64;
-        state.last_loss = Some(loss_value);
-        window.1 += b.target_tokens as u64;
-        window.2 += loss_value;
-        window.3 += 1;
-        window.4 += correct.into_scalar::<i64>();
+        state.tokens += stats.tokens;
+        state.last_loss = Some(stats.loss);
+        window.add(&stats);
 
         let last = state.step == args.steps;
         let eval_now = args.eval_every > 0 && (state.step % args.eval_every == 0 || last) && !validation.is_empty();
         let (val_acc, val_loss) = if eval_now {
-            let (a, l) = evaluate(&model, &validation, args.batch_size, &base);
+            let (a, l) = learner.evaluate(&validation, args.batch_size, &base);
             state.validation_accuracy = Some(a);
             (Some(a), Some(l))
         } else {
             (None, None)
         };
         if state.step % args.log_every.max(1) == 0 || last || eval_now {
-            let secs = window.0.elapsed().as_secs_f64().max(1e-9);
-            let m = Metric {
-                step: state.step,
-                loss: Some(window.2 / window.3.max(1) as f64),
-                lr,
-                tokens_per_second: Some(window.1 as f64 / secs),
-                token_accuracy: Some(window.4 as f64 / window.1.max(1) as f64),
-                validation_accuracy: val_acc,
-                validation_loss: val_loss,
-                elapsed: wall_before + start.elapsed().as_secs_f64(),
-            };
+            let m = window.metric(state.step, lr, val_acc, val_loss, wall_before + start.elapsed().as_secs_f64());
             writeln!(metrics, "{}", serde_json::to_string(&m)?)?;
             bar.set_message(format!(
                 "loss {:.3}  {:.0} tok/s{}",
@@ -420,13 +607,12 @@ pub fn run(args: TrainArgs, opts: RunOptions) -> Result<CheckpointState> {
                 m.tokens_per_second.unwrap_or(0.0),
                 state.validation_accuracy.map(|a| format!("  val acc {:.1}%", a * 100.0)).unwrap_or_default()
             ));
-            window = (Instant::now(), 0, 0.0, 0, 0);
+            window = Window::new();
         }
         bar.set_position(state.step);
         if state.step % args.checkpoint_every.max(1) == 0 || last {
             state.wall_seconds = wall_before + start.elapsed().as_secs_f64();
-            let optim_bytes = optim.into_bytes().map_err(|e| anyhow::anyhow!("optimizer state: {e}"))?;
-            save_checkpoint(&args.out, &model, &optim_bytes, &state)?;
+            save_checkpoint(&args.out, &learner, &state)?;
             plot::write_curve(
                 &args.out.join("curve.svg"),
                 &read_metrics(&args.out),
@@ -449,6 +635,62 @@ pub fn run(args: TrainArgs, opts: RunOptions) -> Result<CheckpointState> {
         );
     }
     Ok(state)
+}
+
+/// Training statistics since the last log line.
+struct Window {
+    since: Instant,
+    tokens: u64,
+    loss_sum: f64,
+    batches: u64,
+    correct: i64,
+    latent: Option<(i64, u64)>,
+    autoencoder: Option<i64>,
+}
+
+impl Window {
+    fn new() -> Self {
+        Window {
+            since: Instant::now(),
+            tokens: 0,
+            loss_sum: 0.0,
+            batches: 0,
+            correct: 0,
+            latent: None,
+            autoencoder: None,
+        }
+    }
+
+    fn add(&mut self, s: &StepStats) {
+        self.tokens += s.tokens;
+        self.loss_sum += s.loss;
+        self.batches += 1;
+        self.correct += s.correct;
+        if let Some((c, n)) = s.latent {
+            let (c0, n0) = self.latent.unwrap_or((0, 0));
+            self.latent = Some((c0 + c, n0 + n));
+        }
+        if let Some(c) = s.autoencoder {
+            self.autoencoder = Some(self.autoencoder.unwrap_or(0) + c);
+        }
+    }
+
+    fn metric(&self, step: u64, lr: f64, val_acc: Option<f64>, val_loss: Option<f64>, elapsed: f64) -> Metric {
+        let secs = self.since.elapsed().as_secs_f64().max(1e-9);
+        let tokens = self.tokens.max(1) as f64;
+        Metric {
+            step,
+            loss: Some(self.loss_sum / self.batches.max(1) as f64),
+            lr,
+            tokens_per_second: Some(self.tokens as f64 / secs),
+            token_accuracy: Some(self.correct as f64 / tokens),
+            validation_accuracy: val_acc,
+            validation_loss: val_loss,
+            elapsed,
+            latent_accuracy: self.latent.map(|(c, n)| c as f64 / n.max(1) as f64),
+            autoencoder_accuracy: self.autoencoder.map(|c| c as f64 / tokens),
+        }
+    }
 }
 
 #[cfg(test)]

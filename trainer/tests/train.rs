@@ -58,6 +58,7 @@ fn args(data: PathBuf, out: PathBuf, steps: u64) -> TrainArgs {
         log_every: 1,
         held_out: 0,
         dropout: Some(0.0),
+        pretrain_steps: 10_000,
     }
 }
 

@@ -12,8 +12,9 @@ use std::cell::RefCell;
 use burn::prelude::Device;
 use exedec_core::data::ModelKind;
 use exedec_core::model::NeuralModel;
-use exedec_core::model::weights::from_bytes;
-use exedec_core::search::{Control, Progress, SearchConfig, SearchOutcome, exedec_search, transformer_search};
+use exedec_core::model::neural::{MethodModels, NeuralLatentModel};
+use exedec_core::model::weights::{from_bytes, latent_from_bytes};
+use exedec_core::search::{Control, Progress, SearchConfig, SearchOutcome};
 use exedec_core::user::{ExampleError, Limits, deepcoder_spec, robustfill_spec};
 use exedec_core::{DeepCoder, Domain, Dsl, Method, RobustFill, Spec};
 use serde::{Deserialize, Serialize};
@@ -74,8 +75,7 @@ pub struct Engine {
     dsl: Dsl,
     method: Method,
     backend: String,
-    subgoal: Option<NeuralModel>,
-    step: NeuralModel,
+    models: MethodModels,
     max_tokens: usize,
 }
 
@@ -199,7 +199,8 @@ fn outcome_json<D: Domain>(d: &D, spec: &Spec<D>, out: &SearchOutcome<D>, backen
 #[wasm_bindgen]
 impl Engine {
     /// Loads the models of `method` (`exedec`: SubgoalModel and SynthesizerModel bytes;
-    /// `no-subgoal`/`transformer`: one model in `step`) on `backend` (`"webgpu"` or `"cpu"`).
+    /// `no-subgoal`/`transformer`/`latent-programmer`: one weight file in `step`) on `backend`
+    /// (`"webgpu"` or `"cpu"`).
     pub async fn create(
         dsl: String,
         method: String,
@@ -210,19 +211,22 @@ impl Engine {
         let dsl: Dsl = dsl.parse().map_err(js_error)?;
         let method: Method = method.parse().map_err(js_error)?;
         let (device, name) = device(&backend).await.map_err(js_error)?;
-        let step_kind = match method {
-            Method::Exedec => ModelKind::Synthesizer,
-            Method::NoSubgoal => ModelKind::NoSubgoal,
-            Method::Transformer => ModelKind::Transformer,
-        };
-        let subgoal = match (method, subgoal) {
-            (Method::Exedec, Some(b)) => Some(load(&b, ModelKind::Subgoal, dsl, &device)?),
+        let steps = |kind| load(&step, kind, dsl, &device);
+        let models = match (method, subgoal) {
+            (Method::Exedec, Some(b)) => MethodModels::Steps {
+                subgoal: Some(load(&b, ModelKind::Subgoal, dsl, &device)?),
+                step: steps(ModelKind::Synthesizer)?,
+            },
             (Method::Exedec, None) => return Err(js_error("ExeDec needs the SubgoalModel's weights")),
-            _ => None,
+            (Method::NoSubgoal, _) => MethodModels::Steps { subgoal: None, step: steps(ModelKind::NoSubgoal)? },
+            (Method::Transformer, _) => MethodModels::Steps { subgoal: None, step: steps(ModelKind::Transformer)? },
+            (Method::LatentProgrammer, _) => {
+                let loaded = latent_from_bytes(&step, Some(dsl), &device).map_err(js_error)?;
+                MethodModels::LatentProgrammer(NeuralLatentModel::new(loaded.model, loaded.config, device.clone()))
+            }
         };
-        let step = load(&step, step_kind, dsl, &device)?;
-        let max_tokens = subgoal.iter().chain([&step]).map(|m| m.config.max_io_len).min().unwrap_or(usize::MAX);
-        Ok(Engine { dsl, method, backend: name.to_string(), subgoal, step, max_tokens })
+        let max_tokens = models.max_io_len();
+        Ok(Engine { dsl, method, backend: name.to_string(), models, max_tokens })
     }
 
     /// The backend the models run on (`webgpu` or `cpu`).
@@ -280,11 +284,7 @@ impl Engine {
         config: &SearchConfig,
         control: &mut Control<'_>,
     ) -> Result<SearchOutcome<D>, JsValue> {
-        let out = match self.method {
-            Method::Exedec => exedec_search(d, spec, self.subgoal.as_ref(), &self.step, config, control).await,
-            Method::NoSubgoal => exedec_search(d, spec, None::<&NeuralModel>, &self.step, config, control).await,
-            Method::Transformer => transformer_search(d, spec, &self.step, config, control).await,
-        };
+        let out = self.models.search(d, spec, self.method, config, control).await;
         out.map_err(js_error)
     }
 }

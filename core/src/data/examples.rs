@@ -6,6 +6,7 @@
 //! | SynthesizerModel | spec inputs | the subgoal | the step's tokens |
 //! | No-Subgoal (combined) | spec inputs | remaining outputs | the step's tokens |
 //! | Transformer baseline | task inputs | task outputs | the whole program |
+//! | Latent Programmer | task inputs | task outputs | the whole program |
 //!
 //! Every target ends with EOS.
 
@@ -27,11 +28,19 @@ pub enum ModelKind {
     NoSubgoal,
     /// The Transformer baseline: predicts the whole program.
     Transformer,
+    /// The Latent Programmer baseline: predicts discrete latent codes, then the whole
+    /// program (trained on the Transformer baseline's data).
+    LatentProgrammer,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 4] =
-        [ModelKind::Subgoal, ModelKind::Synthesizer, ModelKind::NoSubgoal, ModelKind::Transformer];
+    pub const ALL: [ModelKind; 5] = [
+        ModelKind::Subgoal,
+        ModelKind::Synthesizer,
+        ModelKind::NoSubgoal,
+        ModelKind::Transformer,
+        ModelKind::LatentProgrammer,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -39,6 +48,7 @@ impl ModelKind {
             ModelKind::Synthesizer => "synthesizer",
             ModelKind::NoSubgoal => "no-subgoal",
             ModelKind::Transformer => "transformer",
+            ModelKind::LatentProgrammer => "latent-programmer",
         }
     }
 
@@ -62,7 +72,10 @@ impl FromStr for ModelKind {
             "synthesizer" | "synthesizer-model" => Ok(ModelKind::Synthesizer),
             "no-subgoal" | "nosubgoal" | "combined" | "joint" => Ok(ModelKind::NoSubgoal),
             "transformer" | "baseline" => Ok(ModelKind::Transformer),
-            _ => Err(format!("unknown model {s:?} (expected subgoal, synthesizer, no-subgoal or transformer)")),
+            "latent-programmer" | "latent" | "lp" => Ok(ModelKind::LatentProgrammer),
+            _ => Err(format!(
+                "unknown model {s:?} (expected subgoal, synthesizer, no-subgoal, transformer or latent-programmer)"
+            )),
         }
     }
 }
@@ -96,7 +109,7 @@ fn with_eos(mut v: Vec<Token>) -> Vec<Token> {
 /// Transformer baseline). `separator` is the I/O vocabulary's example separator.
 pub fn examples(kind: ModelKind, task: &EncodedTask, separator: Token) -> Vec<Example> {
     match kind {
-        ModelKind::Transformer => vec![Example {
+        ModelKind::Transformer | ModelKind::LatentProgrammer => vec![Example {
             inputs: task.inputs.clone(),
             outputs: task.outputs.clone(),
             target: with_eos(task.program.clone()),

@@ -55,12 +55,13 @@ impl Style {
         }
     }
 
-    /// The style whose analogue `method` is.
-    pub fn of_method(method: crate::Method) -> Style {
+    /// The style whose analogue `method` is (the Latent Programmer has none).
+    pub fn of_method(method: crate::Method) -> Option<Style> {
         match method {
-            crate::Method::Transformer => Style::Baseline,
-            crate::Method::Exedec => Style::Exedec,
-            crate::Method::NoSubgoal => Style::Ablation,
+            crate::Method::Transformer => Some(Style::Baseline),
+            crate::Method::Exedec => Some(Style::Exedec),
+            crate::Method::NoSubgoal => Some(Style::Ablation),
+            crate::Method::LatentProgrammer => None,
         }
     }
 }

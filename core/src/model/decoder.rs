@@ -34,6 +34,40 @@ pub struct CrossPositions {
     pub aligned_separator: Option<i64>,
 }
 
+/// What the decoder attends to: encoded states, an additive mask (`[batch, 1, 1, slots]`, 0 or
+/// [`MASKED`](super::attention::MASKED)) and each slot's logical position for the relative
+/// cross-attention.
+#[derive(Debug, Clone)]
+pub struct Memory {
+    pub states: Tensor<3>,
+    pub mask: Tensor<4>,
+    pub positions: Vec<i64>,
+}
+
+impl Memory {
+    /// The encoded outputs of a batch of specifications: `states` `[batch, examples · padded,
+    /// d]`, `tokens` the matching output tokens (padding is masked).
+    pub fn of_examples(states: Tensor<3>, tokens: &Tensor<2, Int>, examples: usize, example_len: usize) -> Memory {
+        let m = states.dims()[1];
+        Memory {
+            positions: memory_positions(examples, m / examples.max(1), example_len),
+            mask: padding_bias(tokens),
+            states,
+        }
+    }
+
+    /// This memory followed by more slots.
+    pub fn append(self, states: Tensor<3>, mask: Tensor<4>, positions: impl IntoIterator<Item = i64>) -> Memory {
+        let mut all = self.positions;
+        all.extend(positions);
+        Memory {
+            states: Tensor::cat(vec![self.states, states], 1),
+            mask: Tensor::cat(vec![self.mask, mask], 3),
+            positions: all,
+        }
+    }
+}
+
 /// The logical position of each memory slot: slot `j · padded + c` is example j's token c.
 pub fn memory_positions(examples: usize, padded: usize, example_len: usize) -> Vec<i64> {
     (0..examples).flat_map(|j| (0..padded).map(move |c| (j * example_len + c) as i64)).collect()
@@ -72,17 +106,25 @@ impl Decoder {
         examples: usize,
         cross: CrossPositions,
     ) -> Tensor<3> {
+        self.forward_memory(
+            decoder_input,
+            Memory::of_examples(memory, &memory_tokens, examples, cross.example_len),
+            cross,
+        )
+    }
+
+    /// [`forward`](Self::forward) over any [`Memory`].
+    pub fn forward_memory(&self, decoder_input: Tensor<2, Int>, memory: Memory, cross: CrossPositions) -> Tensor<3> {
         let [b, t] = decoder_input.dims();
-        let m = memory.dims()[1];
+        let m = memory.positions.len();
         let device = decoder_input.device();
-        let key_pos = memory_positions(examples, m / examples.max(1), cross.example_len);
+        let key_pos = &memory.positions;
         let query_pos: Vec<i64> = (0..t as i64).collect();
         let aligned: Option<Vec<i64>> = cross.aligned_separator.map(|sep| {
             let ids: Vec<i64> = decoder_input.to_data().convert::<i64>().try_to_vec::<i64>().unwrap_or_default();
             ids.chunks(t).flat_map(|row| aligned_positions(row, sep, cross.example_len)).collect()
         });
         let self_mask = causal_bias(t, &device) + padding_bias(&decoder_input);
-        let memory_mask = padding_bias(&memory_tokens);
 
         let mut x = self.dropout.forward(self.embedding.forward(decoder_input));
         for block in &self.blocks {
@@ -92,9 +134,9 @@ impl Decoder {
                     let grid: Vec<i64> = q.iter().flat_map(|&qp| key_pos.iter().map(move |&k| k - qp)).collect();
                     block.cross_attention.relative.bias(&grid, b, t, m, &device)
                 }
-                None => block.cross_attention.relative.bias_for(&query_pos, &key_pos, &device),
+                None => block.cross_attention.relative.bias_for(&query_pos, key_pos, &device),
             };
-            x = block.forward(x, memory.clone(), self_bias, cross_rel + memory_mask.clone());
+            x = block.forward(x, memory.states.clone(), self_bias, cross_rel + memory.mask.clone());
         }
         self.logits.forward(self.norm.forward(x))
     }
@@ -108,14 +150,19 @@ impl Decoder {
         examples: usize,
         cross: CrossPositions,
     ) -> DecoderCache {
-        let [b, m, _] = memory.dims();
+        self.start_memory(Memory::of_examples(memory, &memory_tokens, examples, cross.example_len), cross)
+    }
+
+    /// [`start`](Self::start) over any [`Memory`].
+    pub fn start_memory(&self, memory: Memory, cross: CrossPositions) -> DecoderCache {
+        let b = memory.states.dims()[0];
         let cross_kv =
-            self.blocks.iter().map(|blk| blk.cross_attention.attention.keys_values(memory.clone())).collect();
+            self.blocks.iter().map(|blk| blk.cross_attention.attention.keys_values(memory.states.clone())).collect();
         DecoderCache {
             self_kv: vec![None; self.blocks.len()],
             cross_kv,
-            memory_mask: padding_bias(&memory_tokens),
-            key_pos: memory_positions(examples, m / examples.max(1), cross.example_len),
+            memory_mask: memory.mask,
+            key_pos: memory.positions,
             cross,
             cursors: vec![AlignedCursor::default(); b],
             len: 0,

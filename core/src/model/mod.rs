@@ -4,14 +4,16 @@
 //! Specification-Transformer encoder ([`SpecEncoder`]) over the I/O examples and a decoder
 //! with relative attention; they differ only in their data, their target vocabulary and, for
 //! the SubgoalModel, Aligned Relative Attention ([`relative::aligned_positions`]) in the
-//! decoder's cross-attention. The model knows a DSL only through vocabulary sizes and the
-//! separator id.
+//! decoder's cross-attention. The Latent Programmer baseline ([`LatentProgrammer`]) is built
+//! from the same encoder and decoder plus a program autoencoder, a VQ codebook and a latent
+//! predictor. The models know a DSL only through vocabulary sizes and the separator id.
 //!
 //! - [`relative`]: relative-position buckets and ARA positions;
 //! - [`attention`], [`blocks`], [`encoder`], [`decoder`]: the network, with a key/value
 //!   cache for decoding;
 //! - [`batch`]: training examples to tensors, the loss and the accuracy;
-//! - [`neural`]: the trained network as a [`StepModel`](crate::search::StepModel);
+//! - [`latent`]: the Latent Programmer baseline (autoencoder, VQ codebook, latent predictor);
+//! - [`neural`]: the trained networks as [`StepModel`](crate::search::StepModel)s;
 //! - [`weights`]: the exported weight file format.
 
 pub mod attention;
@@ -19,6 +21,7 @@ pub mod batch;
 pub mod blocks;
 pub mod decoder;
 pub mod encoder;
+pub mod latent;
 pub mod neural;
 pub mod relative;
 pub mod weights;
@@ -27,8 +30,9 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::prelude::*;
 
-pub use decoder::{CrossPositions, Decoder, DecoderCache};
+pub use decoder::{CrossPositions, Decoder, DecoderCache, Memory};
 pub use encoder::SpecEncoder;
+pub use latent::{LatentConfig, LatentProgrammer};
 pub use neural::NeuralModel;
 
 use crate::data::ModelKind;
@@ -135,10 +139,10 @@ pub fn preset(preset: Preset, dsl: Dsl, kind: ModelKind) -> ModelConfig {
         (Dsl::RobustFill, Subgoal) => (200, 85, 200, 800),
         (Dsl::RobustFill, Synthesizer) => (20, 16, 20, 80),
         (Dsl::RobustFill, NoSubgoal) => (200, 16, 200, 800),
-        (Dsl::RobustFill, Transformer) => (200, 132, 200, 800),
+        (Dsl::RobustFill, Transformer | LatentProgrammer) => (200, 132, 200, 800),
         (Dsl::DeepCoder, Subgoal) => (100, 30, 60, 180),
         (Dsl::DeepCoder, Synthesizer | NoSubgoal) => (100, 8, 60, 180),
-        (Dsl::DeepCoder, Transformer) => (100, 50, 60, 180),
+        (Dsl::DeepCoder, Transformer | LatentProgrammer) => (100, 50, 60, 180),
     };
     let (d, mlp, heads, layers) = match preset {
         Preset::Paper => (512, 1024, 4, 3),
@@ -155,7 +159,7 @@ pub fn preset(preset: Preset, dsl: Dsl, kind: ModelKind) -> ModelConfig {
 }
 
 /// The network shared by the SubgoalModel, the SynthesizerModel, the No-Subgoal (combined)
-/// model and the Transformer baseline.
+/// model and the Transformer baseline (and the Latent Programmer's latent predictor).
 #[derive(Module, Debug)]
 pub struct SpecTransformer {
     pub encoder: SpecEncoder,

@@ -1,10 +1,15 @@
-//! A trained network as a [`StepModel`]: the search's view of a neural model.
+//! Trained networks as [`StepModel`]s: the search's view of the neural models.
 
 use burn::prelude::*;
 
 use super::batch::io_tensor;
-use super::{DecoderCache, ModelConfig, SpecTransformer};
-use crate::search::{EncoderInput, ModelError, StepModel};
+use super::latent::codes_tensor;
+use super::{DecoderCache, LatentConfig, LatentProgrammer, ModelConfig, SpecTransformer};
+use crate::domain::{Domain, Spec};
+use crate::search::{
+    Control, EncoderInput, LatentModels, Method, ModelError, SearchConfig, SearchOutcome, StepModel, exedec_search,
+    latent_programmer_search, transformer_search,
+};
 use crate::vocab::Token;
 
 /// A model on a device, ready for the search (dropout off).
@@ -18,6 +23,43 @@ impl NeuralModel {
     pub fn new(model: SpecTransformer, config: ModelConfig, device: Device) -> Self {
         NeuralModel { model: model.valid(), config, device }
     }
+}
+
+/// Checks specifications against a model's lengths and vocabulary and makes their tensors.
+fn spec_tensors(
+    specs: &[EncoderInput],
+    config: &ModelConfig,
+    device: &Device,
+) -> Result<(Tensor<3, Int>, Tensor<3, Int>), ModelError> {
+    if specs.is_empty() {
+        return Err(ModelError::Input("no specification to encode".into()));
+    }
+    let check = |s: &Vec<Token>| s.len() <= config.max_io_len && s.iter().all(|&t| (t as usize) < config.input_vocab);
+    if !specs.iter().all(|s| s.inputs.iter().chain(&s.outputs).all(check)) {
+        return Err(ModelError::Input("a specification is too long or has unknown tokens for this model".into()));
+    }
+    let inputs = io_tensor(&specs.iter().map(|s| s.inputs.as_slice()).collect::<Vec<_>>(), device);
+    let outputs = io_tensor(&specs.iter().map(|s| s.outputs.as_slice()).collect::<Vec<_>>(), device);
+    Ok((inputs, outputs))
+}
+
+/// Refuses to decode past a model's maximum target length.
+fn check_length(state: &DecoderCache, config: &ModelConfig) -> Result<(), ModelError> {
+    if state.len() + 1 >= config.max_target_len.max(2) + 1 {
+        return Err(ModelError::Input("decoded past the model's maximum target length".into()));
+    }
+    Ok(())
+}
+
+/// Reads log-probabilities back to the host: asynchronously, as WebGPU in a browser
+/// requires (immediate elsewhere).
+async fn read_back(log_probs: Tensor<2>) -> Result<Vec<f32>, ModelError> {
+    let data = log_probs.into_data_async().await.map_err(|e| ModelError::Backend(format!("{e:?}")))?;
+    data.convert::<f32>().try_to_vec::<f32>().map_err(|e| ModelError::Backend(format!("{e:?}")))
+}
+
+fn ids(tokens: &[Token]) -> Vec<i64> {
+    tokens.iter().map(|&t| i64::from(t)).collect()
 }
 
 impl StepModel for NeuralModel {
@@ -36,33 +78,137 @@ impl StepModel for NeuralModel {
     }
 
     fn start(&self, specs: &[EncoderInput]) -> Result<DecoderCache, ModelError> {
-        if specs.is_empty() {
-            return Err(ModelError::Input("no specification to encode".into()));
-        }
-        let check = |s: &Vec<Token>| {
-            s.len() <= self.config.max_io_len && s.iter().all(|&t| (t as usize) < self.config.input_vocab)
-        };
-        if !specs.iter().all(|s| s.inputs.iter().chain(&s.outputs).all(check)) {
-            return Err(ModelError::Input("a specification is too long or has unknown tokens for this model".into()));
-        }
-        let inputs = io_tensor(&specs.iter().map(|s| s.inputs.as_slice()).collect::<Vec<_>>(), &self.device);
-        let outputs = io_tensor(&specs.iter().map(|s| s.outputs.as_slice()).collect::<Vec<_>>(), &self.device);
+        let (inputs, outputs) = spec_tensors(specs, &self.config, &self.device)?;
         Ok(self.model.start(inputs, outputs))
     }
 
     async fn next_log_probs(&self, state: &mut DecoderCache, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
-        if state.len() + 1 >= self.config.max_target_len.max(2) + 1 {
-            return Err(ModelError::Input("decoded past the model's maximum target length".into()));
-        }
-        let ids: Vec<i64> = tokens.iter().map(|&t| i64::from(t)).collect();
-        let log_probs = self.model.step(state, &ids);
-        // Asynchronous read-back: required by WebGPU in a browser, immediate elsewhere.
-        let data = log_probs.into_data_async().await.map_err(|e| ModelError::Backend(format!("{e:?}")))?;
-        data.convert::<f32>().try_to_vec::<f32>().map_err(|e| ModelError::Backend(format!("{e:?}")))
+        check_length(state, &self.config)?;
+        read_back(self.model.step(state, &ids(tokens))).await
     }
 
     fn reorder(&self, state: &mut DecoderCache, parents: &[usize]) -> Result<(), ModelError> {
         state.reorder(parents);
         Ok(())
+    }
+}
+
+/// A trained Latent Programmer on a device, ready for the two-level search.
+pub struct NeuralLatentModel {
+    pub model: LatentProgrammer,
+    pub config: LatentConfig,
+    /// The latent predictor as a step model over codes.
+    pub predictor: NeuralModel,
+    pub device: Device,
+}
+
+impl NeuralLatentModel {
+    pub fn new(model: LatentProgrammer, config: LatentConfig, device: Device) -> Self {
+        let model = model.valid();
+        let predictor = NeuralModel::new(model.predictor.clone(), config.predictor_config(), device.clone());
+        NeuralLatentModel { model, config, predictor, device }
+    }
+}
+
+/// The program decoder given one code sequence.
+pub struct ProgramsGivenCodes<'a> {
+    model: &'a NeuralLatentModel,
+    codes: Vec<Token>,
+}
+
+impl StepModel for ProgramsGivenCodes<'_> {
+    type State = DecoderCache;
+
+    fn vocab_size(&self) -> usize {
+        self.model.config.program.target_vocab
+    }
+
+    fn max_target_len(&self) -> usize {
+        self.model.config.program.max_target_len
+    }
+
+    fn max_io_len(&self) -> usize {
+        self.model.config.program.max_io_len
+    }
+
+    fn start(&self, specs: &[EncoderInput]) -> Result<DecoderCache, ModelError> {
+        let config = &self.model.config;
+        if self.codes.iter().any(|&c| c as usize >= config.latent_vocab) {
+            return Err(ModelError::Input("a latent code is outside the codebook".into()));
+        }
+        let (inputs, outputs) = spec_tensors(specs, &config.program, &self.model.device)?;
+        let codes = codes_tensor(&vec![self.codes.clone(); specs.len()], &self.model.device);
+        Ok(self.model.model.start_programs(inputs, outputs, codes))
+    }
+
+    async fn next_log_probs(&self, state: &mut DecoderCache, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
+        check_length(state, &self.model.config.program)?;
+        read_back(self.model.model.step(state, &ids(tokens))).await
+    }
+
+    fn reorder(&self, state: &mut DecoderCache, parents: &[usize]) -> Result<(), ModelError> {
+        state.reorder(parents);
+        Ok(())
+    }
+}
+
+impl LatentModels for NeuralLatentModel {
+    type Predictor = NeuralModel;
+    type Programs<'a> = ProgramsGivenCodes<'a>;
+
+    fn predictor(&self) -> &NeuralModel {
+        &self.predictor
+    }
+
+    fn programs(&self, codes: &[Token]) -> ProgramsGivenCodes<'_> {
+        ProgramsGivenCodes { model: self, codes: codes.to_vec() }
+    }
+}
+
+/// The trained models of one search method, and the search they drive.
+pub enum MethodModels {
+    /// ExeDec (with a SubgoalModel), the No-Subgoal ablation or the Transformer baseline.
+    Steps {
+        subgoal: Option<NeuralModel>,
+        step: NeuralModel,
+    },
+    LatentProgrammer(NeuralLatentModel),
+}
+
+impl MethodModels {
+    /// The longest input or output (in tokens) every model reads.
+    pub fn max_io_len(&self) -> usize {
+        match self {
+            MethodModels::Steps { subgoal, step } => {
+                subgoal.iter().chain([step]).map(|m| m.config.max_io_len).min().unwrap_or(usize::MAX)
+            }
+            MethodModels::LatentProgrammer(lp) => lp.config.program.max_io_len,
+        }
+    }
+
+    /// Runs `method`'s search on a specification.
+    pub async fn search<D: Domain>(
+        &self,
+        domain: &D,
+        spec: &Spec<D>,
+        method: Method,
+        config: &SearchConfig,
+        control: &mut Control<'_>,
+    ) -> Result<SearchOutcome<D>, ModelError> {
+        match (method, self) {
+            (Method::Exedec, MethodModels::Steps { subgoal, step }) => {
+                exedec_search(domain, spec, subgoal.as_ref(), step, config, control).await
+            }
+            (Method::NoSubgoal, MethodModels::Steps { step, .. }) => {
+                exedec_search(domain, spec, None::<&NeuralModel>, step, config, control).await
+            }
+            (Method::Transformer, MethodModels::Steps { step, .. }) => {
+                transformer_search(domain, spec, step, config, control).await
+            }
+            (Method::LatentProgrammer, MethodModels::LatentProgrammer(lp)) => {
+                latent_programmer_search(domain, spec, lp, config, control).await
+            }
+            _ => Err(ModelError::Input(format!("the loaded models do not run the {method} method"))),
+        }
     }
 }

@@ -15,7 +15,7 @@ use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{ModelConfig, Preset, SpecTransformer};
+use super::{LatentConfig, LatentProgrammer, ModelConfig, Preset, SpecTransformer};
 use crate::data::ModelKind;
 use crate::domain::Dsl;
 
@@ -70,6 +70,9 @@ pub struct WeightHeader {
     pub tensors: Vec<TensorEntry>,
     #[serde(default)]
     pub training: TrainingInfo,
+    /// The Latent Programmer's full configuration (`config` is then its program model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latent: Option<LatentConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +127,33 @@ pub fn to_bytes(
     precision: Precision,
     training: TrainingInfo,
 ) -> Vec<u8> {
+    module_bytes(model, kind, dsl, preset, config, None, precision, training)
+}
+
+/// Serializes a Latent Programmer into weight-file bytes.
+pub fn latent_to_bytes(
+    model: &LatentProgrammer,
+    dsl: Dsl,
+    preset: Option<Preset>,
+    config: &LatentConfig,
+    precision: Precision,
+    training: TrainingInfo,
+) -> Vec<u8> {
+    let kind = ModelKind::LatentProgrammer;
+    module_bytes(model, kind, dsl, preset, &config.program, Some(config.clone()), precision, training)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn module_bytes<M: Module>(
+    model: &M,
+    kind: ModelKind,
+    dsl: Dsl,
+    preset: Option<Preset>,
+    config: &ModelConfig,
+    latent: Option<LatentConfig>,
+    precision: Precision,
+    training: TrainingInfo,
+) -> Vec<u8> {
     let mut c = Collect::default();
     model.visit(&mut c);
     let header = WeightHeader {
@@ -135,6 +165,7 @@ pub fn to_bytes(
         precision,
         tensors: c.tensors.iter().map(|(e, _)| e.clone()).collect(),
         training,
+        latent,
     };
     let header_json = serde_json::to_vec(&header).unwrap_or_default();
     let mut out = Vec::new();
@@ -145,7 +176,11 @@ pub fn to_bytes(
     for (_, values) in &c.tensors {
         match precision {
             Precision::F32 => values.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
-            Precision::F16 => values.iter().for_each(|v| out.extend_from_slice(&half::f16::from_f32(*v).to_le_bytes())),
+            // Saturating: a value beyond f16's range (a codebook's unused codes) stays finite.
+            Precision::F16 => values.iter().for_each(|v| {
+                let v = v.clamp(-f32::from(half::f16::MAX), f32::from(half::f16::MAX));
+                out.extend_from_slice(&half::f16::from_f32(v).to_le_bytes())
+            }),
         }
     }
     let crc = crc32fast::hash(&out[12..]);
@@ -184,6 +219,14 @@ pub fn read_header(bytes: &[u8]) -> Result<(WeightHeader, &[u8]), WeightError> {
     let header: WeightHeader =
         serde_json::from_slice(&bytes[12..12 + header_len]).map_err(|e| WeightError::Header(e.to_string()))?;
     header.config.validate().map_err(WeightError::Header)?;
+    match (&header.latent, header.model) {
+        (Some(l), ModelKind::LatentProgrammer) => l.validate().map_err(WeightError::Header)?,
+        (None, ModelKind::LatentProgrammer) => {
+            return Err(WeightError::Header("a Latent Programmer file without its latent configuration".into()));
+        }
+        (Some(_), _) => return Err(WeightError::Header("a latent configuration in a file of another model".into())),
+        (None, _) => {}
+    }
     let payload = &bytes[12 + header_len..body_end];
     let expected: usize =
         header.tensors.iter().map(|t| t.shape.iter().product::<usize>()).sum::<usize>() * header.precision.bytes();
@@ -243,14 +286,47 @@ pub struct LoadedModel {
 /// Loads weight-file bytes, optionally requiring a model type and DSL.
 pub fn from_bytes(bytes: &[u8], expect: Option<(ModelKind, Dsl)>, device: &Device) -> Result<LoadedModel, WeightError> {
     let (header, payload) = read_header(bytes)?;
-    if let Some((kind, dsl)) = expect {
-        if (kind, dsl) != (header.model, header.dsl) {
-            return Err(WeightError::Mismatch {
-                expected: format!("{dsl} {kind}"),
-                found: format!("{} {}", header.dsl, header.model),
-            });
-        }
+    check_expected(&header, expect)?;
+    if header.model == ModelKind::LatentProgrammer {
+        return Err(WeightError::Mismatch {
+            expected: "a single-network model".into(),
+            found: header.model.to_string(),
+        });
     }
+    let model = load_module(&header, payload, header.config.init(device), device)?;
+    Ok(LoadedModel { header, model })
+}
+
+/// A Latent Programmer loaded from a weight file.
+pub struct LoadedLatent {
+    pub header: WeightHeader,
+    pub config: LatentConfig,
+    pub model: LatentProgrammer,
+}
+
+/// Loads a Latent Programmer's weight-file bytes, optionally requiring a DSL.
+pub fn latent_from_bytes(bytes: &[u8], dsl: Option<Dsl>, device: &Device) -> Result<LoadedLatent, WeightError> {
+    let (header, payload) = read_header(bytes)?;
+    check_expected(&header, dsl.map(|d| (ModelKind::LatentProgrammer, d)))?;
+    let Some(config) = header.latent.clone().filter(|_| header.model == ModelKind::LatentProgrammer) else {
+        return Err(WeightError::Mismatch { expected: "latent-programmer".into(), found: header.model.to_string() });
+    };
+    let model = load_module(&header, payload, config.init(device), device)?;
+    Ok(LoadedLatent { header, config, model })
+}
+
+fn check_expected(header: &WeightHeader, expect: Option<(ModelKind, Dsl)>) -> Result<(), WeightError> {
+    match expect {
+        Some((kind, dsl)) if (kind, dsl) != (header.model, header.dsl) => Err(WeightError::Mismatch {
+            expected: format!("{dsl} {kind}"),
+            found: format!("{} {}", header.dsl, header.model),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Replaces the parameters of a freshly built model with the payload's.
+fn load_module<M: Module>(header: &WeightHeader, payload: &[u8], init: M, device: &Device) -> Result<M, WeightError> {
     let mut entries = std::collections::HashMap::new();
     let mut offset = 0;
     for t in &header.tensors {
@@ -266,7 +342,7 @@ pub fn from_bytes(bytes: &[u8], expect: Option<(ModelKind, Dsl)>, device: &Devic
         errors: Vec::new(),
         used: 0,
     };
-    let model = header.config.init(device).map(&mut load);
+    let model = init.map(&mut load);
     if !load.errors.is_empty() {
         return Err(WeightError::Tensors(load.errors.join("; ")));
     }
@@ -277,5 +353,5 @@ pub fn from_bytes(bytes: &[u8], expect: Option<(ModelKind, Dsl)>, device: &Devic
             load.used
         )));
     }
-    Ok(LoadedModel { header, model })
+    Ok(model)
 }

@@ -8,6 +8,11 @@
 //! (length penalty α = 0: the raw sum of log-probabilities) and continues with the best K
 //! others. The search stops at the maximum length, or once the pool is full and its worst
 //! score beats the best live score (exact with α = 0, since scores only decrease).
+//!
+//! [`beam_search_penalized`] takes the length penalty α of the Latent Programmer (0.6): a
+//! finished sequence of n tokens (EOS included) scores its log-probability divided by
+//! ((5 + n) / 6)^α, and the stopping rule compares against the best live score divided by the
+//! largest penalty, as in the Flax beam search the paper's code uses.
 
 use super::model::{EncoderInput, ModelError, StepModel};
 use crate::vocab::{BOS, EOS, Token};
@@ -50,6 +55,24 @@ pub async fn beam_search<M: StepModel>(
     k: usize,
     should_stop: &dyn Fn() -> bool,
 ) -> Result<Vec<Hypothesis>, ModelError> {
+    beam_search_penalized(model, rows, carried, k, 0.0, should_stop).await
+}
+
+/// The brevity penalty ((5 + n) / 6)^α of a sequence of n tokens.
+pub fn brevity_penalty(alpha: f64, n: usize) -> f64 {
+    ((5.0 + n as f64) / 6.0).powf(alpha)
+}
+
+/// [`beam_search`] with length penalty `alpha`: finished scores are divided by
+/// [`brevity_penalty`]; the hypotheses' scores are those normalized scores.
+pub async fn beam_search_penalized<M: StepModel>(
+    model: &M,
+    rows: &[(EncoderInput, f64)],
+    carried: &[(usize, f64)],
+    k: usize,
+    alpha: f64,
+    should_stop: &dyn Fn() -> bool,
+) -> Result<Vec<Hypothesis>, ModelError> {
     let mut pool: Vec<Hypothesis> = carried
         .iter()
         .map(|&(id, score)| Hypothesis { origin: Origin::Carried(id), tokens: Vec::new(), score, ended: true })
@@ -61,6 +84,7 @@ pub async fn beam_search<M: StepModel>(
     }
     let vocab = model.vocab_size();
     let max_new_tokens = model.max_target_len().saturating_sub(1).max(1);
+    let max_penalty = brevity_penalty(alpha, max_new_tokens);
     let specs: Vec<EncoderInput> = rows.iter().map(|(s, _)| s.clone()).collect();
     let mut state = model.start(&specs)?;
     let mut live: Vec<Live> =
@@ -103,12 +127,13 @@ pub async fn beam_search<M: StepModel>(
 
         let mut next_live: Vec<Live> = Vec::with_capacity(k);
         let mut parents: Vec<usize> = Vec::with_capacity(k);
+        let penalty = brevity_penalty(alpha, t + 1);
         for &(score, r, v) in &cands {
             if v == EOS {
                 pool.push(Hypothesis {
                     origin: Origin::Row(live[r].row),
                     tokens: live[r].tokens.clone(),
-                    score,
+                    score: score / penalty,
                     ended: true,
                 });
             } else if next_live.len() < k {
@@ -122,7 +147,7 @@ pub async fn beam_search<M: StepModel>(
         pool.truncate(k);
 
         let full = pool.len() >= k;
-        let best_live = next_live.first().map(|l| l.score).unwrap_or(f64::NEG_INFINITY);
+        let best_live = next_live.first().map(|l| l.score / max_penalty).unwrap_or(f64::NEG_INFINITY);
         let worst_finished = pool.last().map(|h| h.score).unwrap_or(f64::NEG_INFINITY);
         let at_end = t + 1 >= max_new_tokens;
         if next_live.is_empty() || (full && worst_finished > best_live) || at_end {
@@ -222,6 +247,22 @@ mod tests {
         let out = pollster::block_on(beam_search(&model, &[(EncoderInput::default(), 0.0)], &[], 2, &never)).unwrap();
         assert_eq!(out.len(), 2);
         assert!(out.iter().all(|h| !h.ended && h.tokens.len() == 3));
+    }
+
+    #[test]
+    fn length_penalty_favours_longer_sequences() {
+        // P([]) = .3 beats P([3]) = .7 · .4 = .28 without a penalty; with α = 0.6 the longer
+        // sequence wins: ln .28 / (7/6)^.6 > ln .3 / 1.
+        let model = Toy {
+            table: vec![vec![0.0, 0.0, 0.3, 0.7, 0.0], vec![0.0, 0.0, 0.4, 0.05, 0.0], vec![0.0, 0.0, 1.0, 0.0, 0.0]],
+        };
+        let rows = [(EncoderInput::default(), 0.0)];
+        let plain = pollster::block_on(beam_search(&model, &rows, &[], 2, &never)).unwrap();
+        assert_eq!(plain[0].tokens, Vec::<Token>::new());
+        let penalized = pollster::block_on(beam_search_penalized(&model, &rows, &[], 2, 0.6, &never)).unwrap();
+        assert_eq!(penalized[0].tokens, vec![3]);
+        assert!((penalized[0].score - 0.28f64.ln() / (7.0f64 / 6.0).powf(0.6)).abs() < 1e-5);
+        assert!((penalized[1].score - 0.3f64.ln()).abs() < 1e-5);
     }
 
     #[test]

@@ -70,16 +70,19 @@ pub enum Method {
     NoSubgoal,
     /// The Transformer baseline: one beam search for the whole program.
     Transformer,
+    /// The Latent Programmer baseline: a beam search over latent codes, then over programs.
+    LatentProgrammer,
 }
 
 impl Method {
-    pub const ALL: [Method; 3] = [Method::Exedec, Method::NoSubgoal, Method::Transformer];
+    pub const ALL: [Method; 4] = [Method::Exedec, Method::NoSubgoal, Method::Transformer, Method::LatentProgrammer];
 
     pub fn name(self) -> &'static str {
         match self {
             Method::Exedec => "exedec",
             Method::NoSubgoal => "no-subgoal",
             Method::Transformer => "transformer",
+            Method::LatentProgrammer => "latent-programmer",
         }
     }
 }
@@ -97,7 +100,8 @@ impl std::str::FromStr for Method {
             "exedec" => Ok(Method::Exedec),
             "no-subgoal" | "nosubgoal" | "ablation" => Ok(Method::NoSubgoal),
             "transformer" | "baseline" => Ok(Method::Transformer),
-            _ => Err(format!("unknown method {s:?} (expected exedec, no-subgoal or transformer)")),
+            "latent-programmer" | "latent" | "lp" => Ok(Method::LatentProgrammer),
+            _ => Err(format!("unknown method {s:?} (expected exedec, no-subgoal, transformer or latent-programmer)")),
         }
     }
 }
@@ -174,11 +178,11 @@ pub struct Control<'a> {
 }
 
 impl Control<'_> {
-    fn stopped(&self) -> bool {
+    pub(crate) fn stopped(&self) -> bool {
         self.should_stop.is_some_and(|f| f())
     }
 
-    fn report(&mut self, p: Progress) {
+    pub(crate) fn report(&mut self, p: Progress) {
         if let Some(f) = self.progress.as_mut() {
             f(p);
         }
@@ -209,7 +213,7 @@ impl<D: Domain> Element<D> {
 }
 
 /// Encodes a specification for a model, or `None` if a sequence is longer than it accepts.
-fn encode_spec<D: Domain>(
+pub(crate) fn encode_spec<D: Domain>(
     domain: &D,
     inputs: &[D::Input],
     outputs: &[Vec<Token>],
@@ -229,7 +233,7 @@ fn encode_spec<D: Domain>(
     fits.then_some(enc)
 }
 
-fn encode_outputs<D: Domain>(domain: &D, outputs: &[D::Output], eos: bool) -> Option<Vec<Vec<Token>>> {
+pub(crate) fn encode_outputs<D: Domain>(domain: &D, outputs: &[D::Output], eos: bool) -> Option<Vec<Vec<Token>>> {
     outputs
         .iter()
         .map(|o| {
@@ -244,7 +248,7 @@ fn encode_outputs<D: Domain>(domain: &D, outputs: &[D::Output], eos: bool) -> Op
 }
 
 /// Drops padding, BOS and EOS.
-fn clean(tokens: &[Token]) -> Vec<Token> {
+pub(crate) fn clean(tokens: &[Token]) -> Vec<Token> {
     tokens.iter().copied().filter(|&t| t != PAD && t != BOS && t != EOS).collect()
 }
 
@@ -489,6 +493,17 @@ pub async fn transformer_search<D: Domain, M: StepModel>(
     let hyps = beam_search(model, &[(enc, 0.0)], &[], config.beam_size.max(1), &|| control.stopped()).await?;
     let programs: Vec<(D::Program, f64)> =
         hyps.iter().filter_map(|h| domain.decode_program(&clean(&h.tokens)).ok().map(|p| (p, h.score))).collect();
+    Ok(whole_program_outcome(domain, task, &programs))
+}
+
+/// The outcome of a search that predicts whole programs (the Transformer baseline and the
+/// Latent Programmer): solved if any of the ranked `programs` satisfies every example; the
+/// reported program is the first that does, else the best ranked.
+pub fn whole_program_outcome<D: Domain>(
+    domain: &D,
+    task: &Spec<D>,
+    programs: &[(D::Program, f64)],
+) -> SearchOutcome<D> {
     let solving = programs.iter().find(|(p, _)| domain.satisfies(p, &task.inputs, &task.outputs));
     let chosen = solving.or(programs.first());
     let steps = chosen
@@ -514,7 +529,7 @@ pub async fn transformer_search<D: Domain, M: StepModel>(
             BeamElement { program: p.clone(), score: *s, status: if done { Status::Done } else { Status::Live } }
         })
         .collect();
-    Ok(SearchOutcome {
+    SearchOutcome {
         solved: solving.is_some(),
         program: chosen.map(|(p, _)| p.clone()),
         steps,
@@ -522,7 +537,7 @@ pub async fn transformer_search<D: Domain, M: StepModel>(
         iterations: 1,
         best_per_iteration: Vec::new(),
         beam,
-    })
+    }
 }
 
 #[cfg(test)]

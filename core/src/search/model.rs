@@ -55,3 +55,27 @@ pub trait StepModel {
     /// Keeps the rows `parents` (in that order, repeats allowed) for the next step.
     fn reorder(&self, state: &mut Self::State, parents: &[usize]) -> Result<(), ModelError>;
 }
+
+/// A borrowed model is a model (so a search can take models it does not own).
+impl<M: StepModel> StepModel for &M {
+    type State = M::State;
+
+    fn vocab_size(&self) -> usize {
+        (**self).vocab_size()
+    }
+    fn max_target_len(&self) -> usize {
+        (**self).max_target_len()
+    }
+    fn max_io_len(&self) -> usize {
+        (**self).max_io_len()
+    }
+    fn start(&self, specs: &[EncoderInput]) -> Result<Self::State, ModelError> {
+        (**self).start(specs)
+    }
+    async fn next_log_probs(&self, state: &mut Self::State, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
+        (**self).next_log_probs(state, tokens).await
+    }
+    fn reorder(&self, state: &mut Self::State, parents: &[usize]) -> Result<(), ModelError> {
+        (**self).reorder(state, parents)
+    }
+}

@@ -213,7 +213,7 @@ impl<D: Domain> Element<D> {
 }
 
 /// Encodes a specification for a model, or `None` if a sequence is longer than it accepts.
-pub(crate) fn encode_spec<D: Domain>(
+fn encode_spec<D: Domain>(
     domain: &D,
     inputs: &[D::Input],
     outputs: &[Vec<Token>],
@@ -233,7 +233,7 @@ pub(crate) fn encode_spec<D: Domain>(
     fits.then_some(enc)
 }
 
-pub(crate) fn encode_outputs<D: Domain>(domain: &D, outputs: &[D::Output], eos: bool) -> Option<Vec<Vec<Token>>> {
+fn encode_outputs<D: Domain>(domain: &D, outputs: &[D::Output], eos: bool) -> Option<Vec<Vec<Token>>> {
     outputs
         .iter()
         .map(|o| {
@@ -485,15 +485,24 @@ pub async fn transformer_search<D: Domain, M: StepModel>(
     config: &SearchConfig,
     control: &mut Control<'_>,
 ) -> Result<SearchOutcome<D>, ModelError> {
-    let outs = encode_outputs(domain, &task.outputs, false)
-        .ok_or_else(|| ModelError::Input("outputs do not encode".into()))?;
-    let enc = encode_spec(domain, &task.inputs, &outs, false, model.max_io_len())
-        .ok_or_else(|| ModelError::Input("the examples are longer than the model accepts".into()))?;
+    let enc = encode_whole_task(domain, task, model.max_io_len())?;
     control.report(Progress::Phase { iteration: 0, subgoal: false });
     let hyps = beam_search(model, &[(enc, 0.0)], &[], config.beam_size.max(1), &|| control.stopped()).await?;
     let programs: Vec<(D::Program, f64)> =
         hyps.iter().filter_map(|h| domain.decode_program(&clean(&h.tokens)).ok().map(|p| (p, h.score))).collect();
     Ok(whole_program_outcome(domain, task, &programs))
+}
+
+/// A task's examples as a whole-program model reads them.
+pub(crate) fn encode_whole_task<D: Domain>(
+    domain: &D,
+    task: &Spec<D>,
+    max_io_len: usize,
+) -> Result<EncoderInput, ModelError> {
+    let outs = encode_outputs(domain, &task.outputs, false)
+        .ok_or_else(|| ModelError::Input("outputs do not encode".into()))?;
+    encode_spec(domain, &task.inputs, &outs, false, max_io_len)
+        .ok_or_else(|| ModelError::Input("the examples are longer than the model accepts".into()))
 }
 
 /// The outcome of a search that predicts whole programs (the Transformer baseline and the

@@ -6,9 +6,7 @@
 //! task is solved as for the Transformer baseline: if any of them satisfies every example.
 
 use super::beam::beam_search_penalized;
-use super::exedec::{
-    Control, Progress, SearchConfig, SearchOutcome, clean, encode_outputs, encode_spec, whole_program_outcome,
-};
+use super::exedec::{Control, Progress, SearchConfig, SearchOutcome, clean, encode_whole_task, whole_program_outcome};
 use super::model::{EncoderInput, ModelError, StepModel};
 use crate::domain::{Domain, Spec};
 use crate::vocab::{EOS, Token};
@@ -93,11 +91,8 @@ pub async fn latent_programmer_search<D: Domain, L: LatentModels>(
     config: &SearchConfig,
     control: &mut Control<'_>,
 ) -> Result<SearchOutcome<D>, ModelError> {
-    let outs = encode_outputs(domain, &task.outputs, false)
-        .ok_or_else(|| ModelError::Input("outputs do not encode".into()))?;
     let max_io = models.predictor().max_io_len().min(models.programs(&[]).max_io_len());
-    let enc = encode_spec(domain, &task.inputs, &outs, false, max_io)
-        .ok_or_else(|| ModelError::Input("the examples are longer than the model accepts".into()))?;
+    let enc = encode_whole_task(domain, task, max_io)?;
     let candidates = latent_candidates(models, &enc, config.beam_size.max(1), control).await?;
     let programs: Vec<(D::Program, f64)> = candidates
         .iter()

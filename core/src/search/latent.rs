@@ -1,7 +1,7 @@
 //! The Latent Programmer's two-level beam search (spec §5.4, §6.1).
 //!
-//! First a beam search of width 3 over latent code sequences (length penalty α = 0.6, at
-//! most ⌈max program length / 4⌉ codes), then, for each code sequence, best first, a beam
+//! First a beam search of width 3 over latent code sequences (length penalty α = 0.6, as many
+//! codes as the longest program has latents, plus one), then, for each code sequence, best first, a beam
 //! search of width ⌊K / 3⌋ over programs (α = 0.6), so K = 10 yields 9 ranked programs. The
 //! task is solved as for the Transformer baseline: if any of them satisfies every example.
 

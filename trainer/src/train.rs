@@ -251,8 +251,9 @@ pub struct StepStats {
     /// Target tokens predicted correctly (teacher forcing) and their number.
     pub correct: i64,
     pub tokens: u64,
-    /// Latent Programmer: (correct, total) codes of the predictor and tokens of the autoencoder path.
+    /// Latent Programmer: the predictor's correct and total codes (EOS included).
     pub latent: Option<(i64, u64)>,
+    /// Latent Programmer: target tokens the decoder gets right given the autoencoder's codes.
     pub autoencoder: Option<i64>,
 }
 

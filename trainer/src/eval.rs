@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use burn::prelude::Device;
 use exedec_core::data::{ModelKind, encode_task};
 use exedec_core::eval::{EvalReport, TaskResult, report_table, summarize, task_result};
 use exedec_core::model::NeuralModel;
@@ -62,19 +63,23 @@ pub fn weight_path(dir: &Path, dsl: Dsl, kind: ModelKind) -> Result<PathBuf> {
 
 /// Loads one trained model for the search.
 pub fn load_model(dir: &Path, dsl: Dsl, kind: ModelKind, backend: Backend) -> Result<NeuralModel> {
-    let path = weight_path(dir, dsl, kind)?;
-    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-    let (device, _) = select(backend)?;
+    let (path, bytes, device) = read_weights(dir, dsl, kind, backend)?;
     let loaded =
         from_bytes(&bytes, Some((kind, dsl)), &device).with_context(|| format!("loading {}", path.display()))?;
     Ok(NeuralModel::new(loaded.model, loaded.header.config, device))
 }
 
-/// Loads a trained Latent Programmer for the search.
-pub fn load_latent(dir: &Path, dsl: Dsl, backend: Backend) -> Result<NeuralLatentModel> {
-    let path = weight_path(dir, dsl, ModelKind::LatentProgrammer)?;
+/// The weight file of one model type (its path and bytes) and the device to load it on.
+fn read_weights(dir: &Path, dsl: Dsl, kind: ModelKind, backend: Backend) -> Result<(PathBuf, Vec<u8>, Device)> {
+    let path = weight_path(dir, dsl, kind)?;
     let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     let (device, _) = select(backend)?;
+    Ok((path, bytes, device))
+}
+
+/// Loads a trained Latent Programmer for the search.
+pub fn load_latent(dir: &Path, dsl: Dsl, backend: Backend) -> Result<NeuralLatentModel> {
+    let (path, bytes, device) = read_weights(dir, dsl, ModelKind::LatentProgrammer, backend)?;
     let loaded =
         latent_from_bytes(&bytes, Some(dsl), &device).with_context(|| format!("loading {}", path.display()))?;
     Ok(NeuralLatentModel::new(loaded.model, loaded.config, device))

@@ -98,14 +98,7 @@ impl LatentConfig {
 
     pub fn init(&self, device: &Device) -> LatentProgrammer {
         let p = &self.program;
-        let spec = BlockSpec {
-            d_model: p.d_model,
-            d_mlp: p.d_mlp,
-            heads: p.heads,
-            dropout: p.dropout,
-            attention_dropout: p.attention_dropout,
-            buckets: p.buckets,
-        };
+        let spec = p.block_spec();
         LatentProgrammer {
             encoder: SpecEncoder::new(p.input_vocab, &spec, p.layers, p.max_distance, device),
             decoder: Decoder::new(p.target_vocab, &spec, p.layers, p.max_distance, p.max_cross_distance, device),

@@ -169,16 +169,21 @@ pub struct SpecTransformer {
 }
 
 impl ModelConfig {
-    /// Builds a model with freshly initialized weights.
-    pub fn init(&self, device: &Device) -> SpecTransformer {
-        let spec = BlockSpec {
+    /// The sizes every block of this configuration is built with.
+    pub fn block_spec(&self) -> BlockSpec {
+        BlockSpec {
             d_model: self.d_model,
             d_mlp: self.d_mlp,
             heads: self.heads,
             dropout: self.dropout,
             attention_dropout: self.attention_dropout,
             buckets: self.buckets,
-        };
+        }
+    }
+
+    /// Builds a model with freshly initialized weights.
+    pub fn init(&self, device: &Device) -> SpecTransformer {
+        let spec = self.block_spec();
         SpecTransformer {
             encoder: SpecEncoder::new(self.input_vocab, &spec, self.layers, self.max_distance, device),
             decoder: Decoder::new(

@@ -7,6 +7,11 @@
 #   scripts/train-demo.sh baselines [WORK_DIR]  # train the DeepCoder baselines (Transformer,
 #                                               # Latent Programmer) the same way
 #   scripts/train-demo.sh export-baselines [WORK_DIR]   # to models/baselines/deepcoder/
+#   scripts/train-demo.sh split DSL SPLIT [WORK_DIR]    # one split's comparison: the ExeDec pair,
+#                                               # No-Subgoal and the Transformer baseline, trained
+#                                               # on that split's training data for the same
+#                                               # number of steps (EXEDEC_STEPS, default 4000)
+#   scripts/train-demo.sh export-split DSL SPLIT [WORK_DIR]   # to models/splits/DSL-SPLIT/
 #
 # The four runs go in parallel, one core each (RAYON_NUM_THREADS=1). They run until
 # EXEDEC_STEPS steps (default 100000, far more than a CPU finishes): stop them whenever you
@@ -16,12 +21,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 mode=train
+dsl_split=()
 case "${1:-}" in
   export | baselines | export-baselines) mode=$1; shift ;;
+  split | export-split)
+    [ $# -ge 3 ] || { echo "usage: $0 $1 DSL SPLIT [WORK_DIR]" >&2; exit 2; }
+    mode=$1; dsl_split=("$2" "$3"); shift 3 ;;
 esac
 work="${1:-runs}"
 exedec="${CARGO_TARGET_DIR:-$root/target}/release/exedec"
 steps="${EXEDEC_STEPS:-100000}"
+# The models of a split's comparison, in the order of the README's table.
+split_models=(subgoal synthesizer no-subgoal transformer)
 
 cargo build --release --locked -p exedec-trainer --bin exedec
 mkdir -p "$work"
@@ -41,6 +52,40 @@ if [ "$mode" = export-baselines ]; then
     "$exedec" export --run "$work/runs/deepcoder-NONE-$model" --out "models/baselines/deepcoder/$model.exw" --f16 \
       --hardware "${EXEDEC_HARDWARE:-CPU, one core (ndarray backend)}"
   done
+  exit 0
+fi
+
+if [ "$mode" = export-split ]; then
+  dsl=${dsl_split[0]} split=${dsl_split[1]}
+  for model in "${split_models[@]}"; do
+    "$exedec" export --run "$work/runs/$dsl-$split-$model" --out "models/splits/$dsl-$split/$model.exw" --f16 \
+      --hardware "${EXEDEC_HARDWARE:-CPU, one core (ndarray backend)}"
+  done
+  exit 0
+fi
+
+if [ "$mode" = split ]; then
+  # Every model gets the same data, schedule and number of steps; the four runs share the cores.
+  dsl=${dsl_split[0]} split=${dsl_split[1]}
+  steps="${EXEDEC_STEPS:-4000}"
+  data="$work/data/$dsl-$split"
+  [ -f "$data/train.manifest.json" ] ||
+    "$exedec" generate --dsl "$dsl" --split "$split" --part train --count 100000 --seed 1 --out "$data"
+  [ -f "$data/valid.manifest.json" ] ||
+    "$exedec" generate --dsl "$dsl" --split "$split" --part valid --count 500 --seed 2 --out "$data"
+  pids=()
+  for model in "${split_models[@]}"; do
+    out="$work/runs/$dsl-$split-$model"
+    resume=()
+    [ -f "$out/checkpoint/state.json" ] && resume=(--resume)
+    RAYON_NUM_THREADS=1 "$exedec" train --dsl "$dsl" --split "$split" --model "$model" --preset cpu \
+      --data "$data" --out "$out" --steps "$steps" --batch-size 64 --lr 1e-3 --warmup 500 \
+      --log-every 25 --checkpoint-every 250 --eval-every 500 --quiet \
+      "${resume[@]}" > "$work/$dsl-$split-$model.log" 2>&1 &
+    pids+=($!)
+  done
+  trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
+  wait
   exit 0
 fi
 

@@ -70,6 +70,9 @@ pub struct EvalReport {
     pub attribution: Option<Attribution>,
     /// The command line that produced this report.
     pub command: Option<String>,
+    /// The task file evaluated instead of the split's released test set, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tasks_file: Option<String>,
     pub tasks: Vec<TaskResult>,
 }
 
@@ -186,8 +189,29 @@ pub fn summarize(
         mean_millis: if n == 0 { 0.0 } else { tasks.iter().map(|t| t.millis).sum::<f64>() / n as f64 },
         attribution,
         command: None,
+        tasks_file: None,
         tasks,
     }
+}
+
+/// A report's row name in the table: the method, how its models were made (trained, an oracle,
+/// an LLM), and the task file when it is not the released test set.
+fn row_label(r: &EvalReport) -> String {
+    let mut label = if r.models == "oracle" {
+        format!("{} (oracle)", r.method)
+    } else if let Some(model) = r.models.strip_prefix("llm:") {
+        match crate::llm::Style::of_method(r.method) {
+            Some(style) => format!("LLM {style} ({model})"),
+            None => format!("LLM ({model})"),
+        }
+    } else {
+        r.method.to_string()
+    };
+    if let Some(file) = &r.tasks_file {
+        let name = std::path::Path::new(file).file_name().map_or(file.as_str(), |n| n.to_str().unwrap_or(file));
+        let _ = write!(label, " on {name}");
+    }
+    label
 }
 
 /// A Markdown table per DSL: splits as columns, methods as rows, success rate (95% CI), and
@@ -206,27 +230,35 @@ pub fn report_table(reports: &[EvalReport]) -> String {
         }
         let _ = writeln!(out, " generalization average |");
         let _ = writeln!(out, "|---|{}---|", "---|".repeat(Split::ALL.len()));
-        let mut methods: Vec<(Method, String)> = rs.iter().map(|r| (r.method, r.models.clone())).collect();
-        methods.sort_by_key(|(m, models)| (Method::ALL.iter().position(|x| x == m), models.clone()));
-        methods.dedup();
-        for (method, models) in methods {
-            let label = if models == "oracle" {
-                format!("{method} (oracle)")
-            } else if let Some(model) = models.strip_prefix("llm:") {
-                match crate::llm::Style::of_method(method) {
-                    Some(style) => format!("LLM {style} ({model})"),
-                    None => format!("LLM ({model})"),
+        // One row per method: the paper trains each split's models on that split, so a row
+        // gathers reports of different model folders. A second report for a filled cell
+        // (another folder, another beam) opens a row of its own, named by its folder. Reports on
+        // the released test sets come before those on other task files.
+        let mut rs = rs;
+        rs.sort_by_key(|r| (Method::ALL.iter().position(|m| *m == r.method), r.tasks_file.is_some()));
+        let mut rows: Vec<(String, BTreeMap<usize, &EvalReport>)> = Vec::new();
+        for r in rs {
+            let label = row_label(r);
+            let split = Split::ALL.iter().position(|s| *s == r.split).unwrap_or(usize::MAX);
+            match rows.iter_mut().find(|(l, cells)| *l == label && !cells.contains_key(&split)) {
+                Some((_, cells)) => {
+                    cells.insert(split, r);
                 }
-            } else {
-                method.to_string()
-            };
+                None => {
+                    let taken = rows.iter().any(|(l, _)| *l == label);
+                    let label = if taken { format!("{label} ({})", r.models) } else { label };
+                    rows.push((label, BTreeMap::from([(split, r)])));
+                }
+            }
+        }
+        for (label, cells) in rows {
             let _ = write!(out, "| {label} |");
             let mut generalization = Vec::new();
-            for s in Split::ALL {
-                match rs.iter().find(|r| r.split == s && r.method == method && r.models == models) {
+            for (i, s) in Split::ALL.iter().enumerate() {
+                match cells.get(&i) {
                     Some(r) => {
                         let _ = write!(out, " {:.1} ({:.1}–{:.1}) |", r.success_rate, r.ci95.0, r.ci95.1);
-                        if s != Split::None {
+                        if *s != Split::None {
                             generalization.push(r.success_rate);
                         }
                     }
@@ -283,5 +315,40 @@ mod tests {
         assert!(t.contains("| 80.0 |"), "average column: {t}");
         assert_eq!(reports[0].attribution.unwrap().a_success_no_error, 8);
         assert_eq!(reports[0].attribution.unwrap().f_failure_synthesizer_error, 2);
+    }
+
+    #[test]
+    fn table_rows_gather_each_splits_models() {
+        let mk = |split, models: &str, rate: usize, file: Option<&str>| {
+            let tasks = (0..10).map(|i| TaskResult {
+                index: i,
+                solved: i < rate,
+                program: None,
+                steps: 1,
+                ground_truth_steps: None,
+                millis: 1.0,
+                first_error: None,
+                error: None,
+            });
+            let mut r = summarize(Dsl::DeepCoder, split, Method::Transformer, models.into(), 10, tasks.collect());
+            r.tasks_file = file.map(String::from);
+            r
+        };
+        let reports = vec![
+            mk(Split::ComposeDifferentConcepts, "models/cdc", 4, Some("runs/valid.jsonl")),
+            mk(Split::None, "models/none", 5, None),
+            mk(Split::ComposeDifferentConcepts, "models/cdc", 1, None),
+            mk(Split::ComposeDifferentConcepts, "models/other", 2, None),
+        ];
+        let t = report_table(&reports);
+        let rows: Vec<&str> = t.lines().filter(|l| l.starts_with("| transformer")).collect();
+        assert_eq!(rows.len(), 3, "{t}");
+        assert!(rows[0].starts_with("| transformer | 50.0") && rows[0].contains("| – | 10.0"), "{t}");
+        assert!(rows[1].starts_with("| transformer (models/other) | – | – | 20.0"), "{t}");
+        assert!(rows[2].starts_with("| transformer on valid.jsonl | – | – | 40.0"), "{t}");
+        // Reports written before the field existed still read.
+        let mut json = serde_json::to_value(&reports[1]).unwrap();
+        json.as_object_mut().unwrap().remove("tasks_file");
+        assert_eq!(serde_json::from_value::<EvalReport>(json).unwrap().tasks_file, None);
     }
 }

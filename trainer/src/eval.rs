@@ -212,6 +212,7 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
     bar.finish_and_clear();
     let mut report = summarize(args.dsl, args.split, args.method, args.models.to_string(), args.beam, results);
     report.command = Some(args.command.clone());
+    report.tasks_file = args.data.as_ref().map(|p| p.display().to_string());
     Ok(report)
 }
 

@@ -289,21 +289,24 @@ mod tests {
         assert!(hi <= 100.0 && lo > 99.0);
     }
 
+    /// A report of 10 DeepCoder tasks, the first `solved` of them solved.
+    fn report_of(split: Split, method: Method, models: &str, solved: usize) -> EvalReport {
+        let tasks = (0..10).map(|i| TaskResult {
+            index: i,
+            solved: i < solved,
+            program: None,
+            steps: 1,
+            ground_truth_steps: None,
+            millis: 1.0,
+            first_error: None,
+            error: None,
+        });
+        summarize(Dsl::DeepCoder, split, method, models.into(), 10, tasks.collect())
+    }
+
     #[test]
     fn table_has_splits_as_columns() {
-        let mk = |split, method, rate: usize| {
-            let tasks = (0..10).map(|i| TaskResult {
-                index: i,
-                solved: i < rate,
-                program: None,
-                steps: 1,
-                ground_truth_steps: None,
-                millis: 1.0,
-                first_error: None,
-                error: None,
-            });
-            summarize(Dsl::DeepCoder, split, method, "m".into(), 10, tasks.collect())
-        };
+        let mk = |split, method, rate| report_of(split, method, "m", rate);
         let mut reports = vec![];
         for s in Split::ALL {
             reports.push(mk(s, Method::Exedec, 8));
@@ -319,20 +322,9 @@ mod tests {
 
     #[test]
     fn table_rows_gather_each_splits_models() {
-        let mk = |split, models: &str, rate: usize, file: Option<&str>| {
-            let tasks = (0..10).map(|i| TaskResult {
-                index: i,
-                solved: i < rate,
-                program: None,
-                steps: 1,
-                ground_truth_steps: None,
-                millis: 1.0,
-                first_error: None,
-                error: None,
-            });
-            let mut r = summarize(Dsl::DeepCoder, split, Method::Transformer, models.into(), 10, tasks.collect());
-            r.tasks_file = file.map(String::from);
-            r
+        let mk = |split, models, rate, file: Option<&str>| EvalReport {
+            tasks_file: file.map(String::from),
+            ..report_of(split, Method::Transformer, models, rate)
         };
         let reports = vec![
             mk(Split::ComposeDifferentConcepts, "models/cdc", 4, Some("runs/valid.jsonl")),

@@ -488,9 +488,7 @@ pub async fn transformer_search<D: Domain, M: StepModel>(
     let enc = encode_whole_task(domain, task, model.max_io_len())?;
     control.report(Progress::Phase { iteration: 0, subgoal: false });
     let hyps = beam_search(model, &[(enc, 0.0)], &[], config.beam_size.max(1), &|| control.stopped()).await?;
-    let programs: Vec<(D::Program, f64)> =
-        hyps.iter().filter_map(|h| domain.decode_program(&clean(&h.tokens)).ok().map(|p| (p, h.score))).collect();
-    Ok(whole_program_outcome(domain, task, &programs))
+    Ok(whole_program_outcome(domain, task, hyps.iter().map(|h| (h.tokens.as_slice(), h.score))))
 }
 
 /// A task's examples as a whole-program model reads them.
@@ -506,17 +504,26 @@ pub(crate) fn encode_whole_task<D: Domain>(
 }
 
 /// The outcome of a search that predicts whole programs (the Transformer baseline and the
-/// Latent Programmer): solved if any of the ranked `programs` satisfies every example; the
-/// reported program is the first that does, else the best ranked.
-pub fn whole_program_outcome<D: Domain>(
+/// Latent Programmer), from its ranked token sequences: those that decode to a program are
+/// the candidates (the others are dropped); solved if any candidate satisfies every example;
+/// the reported program is the first that does, else the best ranked.
+pub fn whole_program_outcome<'a, D: Domain>(
     domain: &D,
     task: &Spec<D>,
-    programs: &[(D::Program, f64)],
+    hypotheses: impl IntoIterator<Item = (&'a [Token], f64)>,
 ) -> SearchOutcome<D> {
-    let solving = programs.iter().find(|(p, _)| domain.satisfies(p, &task.inputs, &task.outputs));
+    let programs: Vec<(D::Program, f64, bool)> = hypotheses
+        .into_iter()
+        .filter_map(|(tokens, score)| domain.decode_program(&clean(tokens)).ok().map(|p| (p, score)))
+        .map(|(p, score)| {
+            let done = domain.satisfies(&p, &task.inputs, &task.outputs);
+            (p, score, done)
+        })
+        .collect();
+    let solving = programs.iter().find(|(_, _, done)| *done);
     let chosen = solving.or(programs.first());
     let steps = chosen
-        .map(|(p, _)| {
+        .map(|(p, _, _)| {
             let mut spec = task.clone();
             let mut trace = Vec::new();
             for step in domain.steps(p) {
@@ -533,16 +540,17 @@ pub fn whole_program_outcome<D: Domain>(
         .unwrap_or_default();
     let beam = programs
         .iter()
-        .map(|(p, s)| {
-            let done = domain.satisfies(p, &task.inputs, &task.outputs);
-            BeamElement { program: p.clone(), score: *s, status: if done { Status::Done } else { Status::Live } }
+        .map(|(p, s, done)| BeamElement {
+            program: p.clone(),
+            score: *s,
+            status: if *done { Status::Done } else { Status::Live },
         })
         .collect();
     SearchOutcome {
         solved: solving.is_some(),
-        program: chosen.map(|(p, _)| p.clone()),
+        program: chosen.map(|(p, _, _)| p.clone()),
         steps,
-        score: chosen.map_or(f64::NEG_INFINITY, |(_, s)| *s),
+        score: chosen.map_or(f64::NEG_INFINITY, |(_, s, _)| *s),
         iterations: 1,
         best_per_iteration: Vec::new(),
         beam,

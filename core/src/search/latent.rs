@@ -6,7 +6,7 @@
 //! task is solved as for the Transformer baseline: if any of them satisfies every example.
 
 use super::beam::beam_search_penalized;
-use super::exedec::{Control, Progress, SearchConfig, SearchOutcome, clean, encode_whole_task, whole_program_outcome};
+use super::exedec::{Control, Progress, SearchConfig, SearchOutcome, encode_whole_task, whole_program_outcome};
 use super::model::{EncoderInput, ModelError, StepModel};
 use crate::domain::{Domain, Spec};
 use crate::vocab::{EOS, Token};
@@ -94,11 +94,7 @@ pub async fn latent_programmer_search<D: Domain, L: LatentModels>(
     let max_io = models.predictor().max_io_len().min(models.programs(&[]).max_io_len());
     let enc = encode_whole_task(domain, task, max_io)?;
     let candidates = latent_candidates(models, &enc, config.beam_size.max(1), control).await?;
-    let programs: Vec<(D::Program, f64)> = candidates
-        .iter()
-        .filter_map(|c| domain.decode_program(&clean(&c.program)).ok().map(|p| (p, c.score)))
-        .collect();
-    Ok(whole_program_outcome(domain, task, &programs))
+    Ok(whole_program_outcome(domain, task, candidates.iter().map(|c| (c.program.as_slice(), c.score))))
 }
 
 /// A predictor that proposes a fixed code sequence (with probability `p` per code, the rest
@@ -168,6 +164,7 @@ mod tests {
     use super::*;
     use crate::data::{ModelKind, encode_task};
     use crate::dsl::robustfill::RobustFill;
+    use crate::search::exedec::clean;
     use crate::search::oracle::OracleModel;
 
     #[test]

@@ -276,6 +276,58 @@ pub fn report_table(reports: &[EvalReport]) -> String {
     out
 }
 
+/// Success by the length of the ground-truth program (its number of steps), one row per
+/// report: where each method's skill ends. Length-Generalization tests on programs longer than
+/// any in training, so its test rates read best beside the same models' rates by length on
+/// their training distribution. Tasks without a known ground truth are left out.
+pub fn length_table(reports: &[EvalReport]) -> String {
+    let mut rows: Vec<(&EvalReport, BTreeMap<usize, (usize, usize)>)> = reports
+        .iter()
+        .map(|r| {
+            let mut by_length = BTreeMap::new();
+            for t in &r.tasks {
+                if let Some(length) = t.ground_truth_steps {
+                    let (solved, n) = by_length.entry(length).or_insert((0, 0));
+                    *solved += usize::from(t.solved);
+                    *n += 1;
+                }
+            }
+            (r, by_length)
+        })
+        .collect();
+    rows.retain(|(_, by_length)| !by_length.is_empty());
+    rows.sort_by_key(|(r, _)| {
+        let split = Split::ALL.iter().position(|s| *s == r.split);
+        (r.dsl.name(), split, r.tasks_file.is_some(), Method::ALL.iter().position(|m| *m == r.method))
+    });
+    let lengths: Vec<usize> = {
+        let all: std::collections::BTreeSet<usize> = rows.iter().flat_map(|(_, b)| b.keys().copied()).collect();
+        all.into_iter().collect()
+    };
+    let mut out = String::new();
+    if rows.is_empty() {
+        return out;
+    }
+    let _ = write!(out, "| DSL | split | method |");
+    for l in &lengths {
+        let _ = write!(out, " length {l} |");
+    }
+    let _ = writeln!(out, "\n|---|---|---|{}", "---|".repeat(lengths.len()));
+    for (r, by_length) in rows {
+        let _ = write!(out, "| {} | {} | {} |", r.dsl.name(), r.split.short_name(), row_label(r));
+        for l in &lengths {
+            match by_length.get(l) {
+                Some(&(solved, n)) => {
+                    let _ = write!(out, " {:.1} ({solved}/{n}) |", 100.0 * solved as f64 / n as f64);
+                }
+                None => out.push_str(" – |"),
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,6 +370,21 @@ mod tests {
         assert!(t.contains("| 80.0 |"), "average column: {t}");
         assert_eq!(reports[0].attribution.unwrap().a_success_no_error, 8);
         assert_eq!(reports[0].attribution.unwrap().f_failure_synthesizer_error, 2);
+    }
+
+    #[test]
+    fn length_table_counts_each_length() {
+        let mut r = report_of(Split::LengthGeneralization, Method::Exedec, "m", 3);
+        // Tasks 0..3 are solved; lengths 1, 1, 2, 2, 2, ... and one task without ground truth.
+        for (i, t) in r.tasks.iter_mut().enumerate() {
+            t.ground_truth_steps = if i == 9 { None } else { Some(if i < 2 { 1 } else { 2 }) };
+        }
+        let t = length_table(&[r]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 3, "{t}");
+        assert_eq!(lines[0], "| DSL | split | method | length 1 | length 2 |");
+        assert_eq!(lines[2], "| deepcoder | Length-Gen | exedec | 100.0 (2/2) | 14.3 (1/7) |");
+        assert_eq!(length_table(&[report_of(Split::None, Method::Exedec, "m", 3)]), "");
     }
 
     #[test]

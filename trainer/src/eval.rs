@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use burn::prelude::Device;
 use exedec_core::data::{ModelKind, encode_task};
-use exedec_core::eval::{EvalReport, TaskResult, report_table, summarize, task_result};
+use exedec_core::eval::{EvalReport, TaskResult, length_table, report_table, summarize, task_result};
 use exedec_core::model::NeuralModel;
 use exedec_core::model::neural::{MethodModels, NeuralLatentModel};
 use exedec_core::model::weights::{from_bytes, latent_from_bytes};
@@ -248,8 +248,9 @@ pub fn run(args: EvalArgs) -> Result<EvalReport> {
     Ok(report)
 }
 
-/// `exedec report`: reads evaluation JSON files and prints the Markdown table.
-pub fn report(files: &[PathBuf]) -> Result<String> {
+/// `exedec report`: reads evaluation JSON files and prints the Markdown table, and with
+/// `by_length` the success by ground-truth program length.
+pub fn report(files: &[PathBuf], by_length: bool) -> Result<String> {
     let reports: Vec<EvalReport> = files
         .iter()
         .map(|f| {
@@ -257,5 +258,9 @@ pub fn report(files: &[PathBuf]) -> Result<String> {
             serde_json::from_slice(&bytes).with_context(|| format!("{} is not an eval report", f.display()))
         })
         .collect::<Result<_>>()?;
-    Ok(report_table(&reports))
+    let mut table = report_table(&reports);
+    if by_length {
+        table.push_str(&length_table(&reports));
+    }
+    Ok(table)
 }

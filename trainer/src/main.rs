@@ -182,6 +182,9 @@ enum Command {
         /// Also write the table to this file.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Add a table of success by the ground-truth program's length, one row per file.
+        #[arg(long)]
+        by_length: bool,
     },
     /// Find a program for your own examples and show its decomposition step by step.
     /// RobustFill: `--example 'ab cd -> AB'`; DeepCoder: `--example '[1 2 3], 4 -> [5 6]'`.
@@ -304,8 +307,8 @@ fn main() -> Result<()> {
             let args = llm::LlmArgs { dsl, split, style, pythonic, client, data, limit, concurrency, out, quiet };
             llm::run(args, command).map(|_| ())
         }
-        Command::Report { files, out } => {
-            let table = eval::report(&files)?;
+        Command::Report { files, out, by_length } => {
+            let table = eval::report(&files, by_length)?;
             print!("{table}");
             if let Some(out) = out {
                 std::fs::write(out, &table)?;

@@ -167,6 +167,11 @@ fn exedec_prompting_retries_caches_and_reports() {
     // The report command tables it as an LLM row.
     let table = Command::new(env!("CARGO_BIN_EXE_exedec")).arg("report").arg(&out).output().unwrap();
     assert!(String::from_utf8_lossy(&table.stdout).contains("LLM exedec (recorded)"));
+    // With --by-length, a row of success by the ground-truth program's length follows.
+    let table = Command::new(env!("CARGO_BIN_EXE_exedec")).args(["report", "--by-length"]).arg(&out).output().unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("| DSL | split | method | length "), "{table}");
+    assert!(table.contains("| deepcoder | None | LLM exedec (recorded) |"), "{table}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -7,7 +7,7 @@
 //! SubgoalModel or the SynthesizerModel. With a beam, an unsolved task without a mismatch of
 //! the best element counts as a synthesizer failure, as in the official code.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
@@ -300,14 +300,11 @@ pub fn length_table(reports: &[EvalReport]) -> String {
         let split = Split::ALL.iter().position(|s| *s == r.split);
         (r.dsl.name(), split, r.tasks_file.is_some(), Method::ALL.iter().position(|m| *m == r.method))
     });
-    let lengths: Vec<usize> = {
-        let all: std::collections::BTreeSet<usize> = rows.iter().flat_map(|(_, b)| b.keys().copied()).collect();
-        all.into_iter().collect()
-    };
     let mut out = String::new();
     if rows.is_empty() {
         return out;
     }
+    let lengths: BTreeSet<usize> = rows.iter().flat_map(|(_, b)| b.keys().copied()).collect();
     let _ = write!(out, "| DSL | split | method |");
     for l in &lengths {
         let _ = write!(out, " length {l} |");

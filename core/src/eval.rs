@@ -235,30 +235,29 @@ pub fn report_table(reports: &[EvalReport]) -> String {
         // (another folder, another beam) opens a row of its own, named by its folder. Reports on
         // the released test sets come before those on other task files.
         let mut rs = rs;
-        rs.sort_by_key(|r| (Method::ALL.iter().position(|m| *m == r.method), r.tasks_file.is_some()));
-        let mut rows: Vec<(String, BTreeMap<usize, &EvalReport>)> = Vec::new();
+        rs.sort_by_key(|r| (r.method, r.tasks_file.is_some()));
+        let mut rows: Vec<(String, BTreeMap<Split, &EvalReport>)> = Vec::new();
         for r in rs {
             let label = row_label(r);
-            let split = Split::ALL.iter().position(|s| *s == r.split).unwrap_or(usize::MAX);
-            match rows.iter_mut().find(|(l, cells)| *l == label && !cells.contains_key(&split)) {
+            match rows.iter_mut().find(|(l, cells)| *l == label && !cells.contains_key(&r.split)) {
                 Some((_, cells)) => {
-                    cells.insert(split, r);
+                    cells.insert(r.split, r);
                 }
                 None => {
                     let taken = rows.iter().any(|(l, _)| *l == label);
                     let label = if taken { format!("{label} ({})", r.models) } else { label };
-                    rows.push((label, BTreeMap::from([(split, r)])));
+                    rows.push((label, BTreeMap::from([(r.split, r)])));
                 }
             }
         }
         for (label, cells) in rows {
             let _ = write!(out, "| {label} |");
             let mut generalization = Vec::new();
-            for (i, s) in Split::ALL.iter().enumerate() {
-                match cells.get(&i) {
+            for s in Split::ALL {
+                match cells.get(&s) {
                     Some(r) => {
                         let _ = write!(out, " {:.1} ({:.1}–{:.1}) |", r.success_rate, r.ci95.0, r.ci95.1);
-                        if *s != Split::None {
+                        if s != Split::None {
                             generalization.push(r.success_rate);
                         }
                     }
@@ -296,10 +295,7 @@ pub fn length_table(reports: &[EvalReport]) -> String {
         })
         .collect();
     rows.retain(|(_, by_length)| !by_length.is_empty());
-    rows.sort_by_key(|(r, _)| {
-        let split = Split::ALL.iter().position(|s| *s == r.split);
-        (r.dsl.name(), split, r.tasks_file.is_some(), Method::ALL.iter().position(|m| *m == r.method))
-    });
+    rows.sort_by_key(|(r, _)| (r.dsl.name(), r.split, r.tasks_file.is_some(), r.method));
     let mut out = String::new();
     if rows.is_empty() {
         return out;

@@ -60,8 +60,8 @@ impl Default for SearchConfig {
     }
 }
 
-/// Which search to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+/// Which search to run. Ordered as in the results table (and [`Method::ALL`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     /// SubgoalModel + SynthesizerModel.

@@ -1,7 +1,8 @@
 //! `exedec exec`: a total, line-oriented interpreter front end.
 //!
 //! Every input line produces exactly one output line, in order; a malformed line gives a
-//! `kind: "input"` error line instead of stopping the run.
+//! `kind: "input"` error line instead of stopping the run. A program may be written in the
+//! official form of the released data or in the readable form that `synthesize` prints.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -42,6 +43,18 @@ fn dsl_error(e: &DslError) -> Json {
     error_json(e.kind().as_str(), e.message())
 }
 
+/// Parses a program in the official form or, failing that, the readable one. The error
+/// reported is the one of the form the text looks like: RobustFill's official form is only
+/// token ids, so text with a letter or a parenthesis is meant to be readable.
+fn parse_either<D: Domain>(domain: &D, text: &str) -> Result<D::Program, DslError> {
+    domain.parse_program(text).or_else(|official| {
+        domain.parse_readable(text).map_err(|readable| {
+            let token_ids_only = text.chars().all(|c| c.is_ascii_digit() || c.is_whitespace() || matches!(c, '|' | '-'));
+            if token_ids_only { official } else { readable }
+        })
+    })
+}
+
 /// Executes one request line.
 pub fn exec_line<D: Domain>(domain: &D, line: &str) -> Json {
     let request: Json = match serde_json::from_str(line) {
@@ -57,7 +70,7 @@ pub fn exec_line<D: Domain>(domain: &D, line: &str) -> Json {
     let Some(inputs) = inputs.iter().map(Json::as_str).collect::<Option<Vec<&str>>>() else {
         return error_json("input", "every element of \"inputs\" must be a string");
     };
-    let program = match domain.parse_program(program) {
+    let program = match parse_either(domain, program) {
         Ok(p) => p,
         Err(e) => return dsl_error(&e),
     };
@@ -90,6 +103,14 @@ mod tests {
         assert_eq!(kind(&exec_line(&rf, r#"{"program": "10", "inputs": ["\u00e9"]}"#)), Some("invalid"));
         assert_eq!(kind(&exec_line(&rf, r#"{"program": "10", "inputs": [1]}"#)), Some("input"));
         assert_eq!(kind(&exec_line(&rf, "not json")), Some("input"));
+        // The readable form runs too, and its own parse errors are the ones reported.
+        assert_eq!(
+            exec_line(&rf, r#"{"program": "Const('k') | Trim()", "inputs": [" a "]}"#),
+            json!({"outputs": ["ka"]})
+        );
+        let bad = exec_line(&rf, r#"{"program": "GetUpto(", "inputs": ["a"]}"#);
+        assert_eq!(kind(&bad), Some("parse"));
+        assert!(!bad.pointer("/error/message").and_then(Json::as_str).unwrap_or("").contains("token id"), "{bad}");
         let dc = DeepCoder;
         let p = "x0 = INPUT | x1 = Head x0";
         assert_eq!(

@@ -27,6 +27,8 @@ struct Cli {
 enum Command {
     /// Run programs on inputs: JSON Lines `{"program": ..., "inputs": [...]}` in, one
     /// `{"outputs": [...]}` or `{"error": {"kind": ..., "message": ...}}` line out per line.
+    /// Programs in the released data's form (RobustFill token ids, `4 29|10`) or the readable
+    /// form `synthesize` prints (`Const('k') | Trim()`).
     Exec {
         /// The DSL of the programs.
         #[arg(long)]

@@ -1,0 +1,104 @@
+//! The README's results are the committed `exedec eval` reports' numbers, not typed-in ones:
+//! every success rate and interval of its results tables is checked against the report it
+//! comes from, every split-comparison report appears in the table, and the stated
+//! generalization averages are recomputed from the reports.
+
+use std::fs;
+
+use exedec_core::{Method, Split};
+use exedec_tests::repo_root;
+use serde_json::Value as Json;
+
+/// A report's success rate and 95% interval as the README writes them: `8.6% (7.0–10.5)`.
+fn cell(report: &Json) -> String {
+    let num = |p: &str| report.pointer(p).and_then(Json::as_f64).unwrap_or_else(|| panic!("report lacks {p}"));
+    format!("{:.1}% ({:.1}–{:.1})", num("/success_rate"), num("/ci95/0"), num("/ci95/1"))
+}
+
+fn rate(report: &Json) -> f64 {
+    report["success_rate"].as_f64().expect("report has a success rate")
+}
+
+fn report(name: &str) -> Json {
+    let path = repo_root().join("results").join(name);
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn readme() -> String {
+    fs::read_to_string(repo_root().join("README.md")).expect("README.md is readable")
+}
+
+/// The cells of a Markdown table row (without the outer pipes), trimmed.
+fn cells(row: &str) -> Vec<&str> {
+    row.trim().trim_matches('|').split('|').map(str::trim).collect()
+}
+
+/// A method as the README names it ("ExeDec", "No-Subgoal", "Transformer baseline").
+fn method(name: &str) -> Method {
+    let name = name.trim_end_matches(" baseline").replace(' ', "-");
+    name.parse().unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn rows_with_a_command_show_the_report_it_writes() {
+    let readme = readme();
+    let mut checked = 0;
+    for row in readme.lines().filter(|l| l.starts_with('|')) {
+        let Some(at) = row.find("--out results/") else { continue };
+        let file = row[at + "--out results/".len()..].split(['`', ' ']).next().unwrap_or_default();
+        let r = report(file);
+        assert!(row.contains(&cell(&r)), "README row does not show {file}'s {}: {row}", cell(&r));
+        checked += 1;
+    }
+    assert!(checked >= 4, "only {checked} results rows with a command found in README.md");
+}
+
+#[test]
+fn split_comparison_table_is_the_committed_reports() {
+    let readme = readme();
+    let header = "| split | method | test (1000 released tasks) | its training distribution (500 tasks) |";
+    let start = readme.find(header).expect("README has the split comparison table");
+    let mut split: Option<Split> = None;
+    let mut rows = 0;
+    for row in readme[start..].lines().skip(2).take_while(|l| l.starts_with('|')) {
+        let c = cells(row);
+        assert_eq!(c.len(), 4, "{row}");
+        if !c[0].is_empty() {
+            split = Some(
+                Split::ALL
+                    .into_iter()
+                    .find(|s| s.short_name() == c[0])
+                    .unwrap_or_else(|| panic!("unknown split {:?}", c[0])),
+            );
+        }
+        let split = split.expect("the first row names its split");
+        let stem = format!("cpu-deepcoder-{}-{}", split.name(), method(c[1]).name());
+        assert_eq!(c[2], cell(&report(&format!("{stem}.json"))), "{row}");
+        assert_eq!(c[3], cell(&report(&format!("{stem}-in-distribution.json"))), "{row}");
+        rows += 1;
+    }
+    // Every committed split report is in the table (two files per row).
+    let files = fs::read_dir(repo_root().join("results"))
+        .expect("results/ is committed")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|f| f.starts_with("cpu-deepcoder-") && !f.starts_with("cpu-deepcoder-NONE-") && f.ends_with(".json"))
+        .count();
+    assert_eq!(files, 2 * rows, "split reports in results/ vs rows of the README table");
+}
+
+#[test]
+fn stated_generalization_averages_are_the_reports() {
+    let generalization: Vec<Split> = Split::ALL.into_iter().filter(|&s| s != Split::None).collect();
+    let average = |m: Method| {
+        generalization.iter().map(|s| rate(&report(&format!("cpu-deepcoder-{}-{}.json", s.name(), m.name())))).sum::<f64>()
+            / generalization.len() as f64
+    };
+    let (exedec, no_subgoal, transformer) =
+        (average(Method::Exedec), average(Method::NoSubgoal), average(Method::Transformer));
+    let readme = readme().split_whitespace().collect::<Vec<_>>().join(" ");
+    let stated = format!("ExeDec {exedec:.1}%, No-Subgoal {no_subgoal:.1}%, the Transformer {transformer:.1}%");
+    assert!(readme.contains(&stated), "README does not state the averages: {stated}");
+    let gap = format!("**{:+.1} points**", exedec - transformer);
+    assert!(readme.contains(&gap), "README does not state the gap: {gap}");
+}

@@ -148,4 +148,13 @@ mod tests {
         assert!("foo".parse::<Split>().is_err());
         assert_eq!("valid".parse::<Part>(), Ok(Part::Valid));
     }
+
+    #[test]
+    fn discriminants_are_the_official_experiment_values() {
+        // Shard headers and the released data's tables index by `split as usize`.
+        for (i, s) in Split::ALL.into_iter().enumerate() {
+            assert_eq!(s as usize, i, "{s:?}");
+        }
+        assert_eq!(Split::GENERALIZATION[..], Split::ALL[1..]);
+    }
 }

@@ -18,7 +18,8 @@ macro_rules! split_files {
 }
 
 fn pick(rf: &'static [&'static str; 6], dc: &'static [&'static str; 6], dsl: Dsl, split: Split) -> &'static str {
-    let i = Split::ALL.iter().position(|&s| s == split).unwrap_or(0);
+    // A split's discriminant is its official `Experiment` value, its index in `Split::ALL`.
+    let i = split as usize;
     match dsl {
         Dsl::RobustFill => rf[i],
         Dsl::DeepCoder => dc[i],

@@ -49,7 +49,8 @@ fn dsl_error(e: &DslError) -> Json {
 fn parse_either<D: Domain>(domain: &D, text: &str) -> Result<D::Program, DslError> {
     domain.parse_program(text).or_else(|official| {
         domain.parse_readable(text).map_err(|readable| {
-            let token_ids_only = text.chars().all(|c| c.is_ascii_digit() || c.is_whitespace() || matches!(c, '|' | '-'));
+            let token_ids_only =
+                text.chars().all(|c| c.is_ascii_digit() || c.is_whitespace() || matches!(c, '|' | '-'));
             if token_ids_only { official } else { readable }
         })
     })

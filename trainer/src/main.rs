@@ -177,7 +177,8 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
-    /// Print the Markdown results table (splits as columns, methods as rows) of eval reports.
+    /// Print the Markdown results table (splits as columns, methods as rows) of eval reports,
+    /// with ExeDec's gap over the Transformer baseline beside the paper's.
     Report {
         /// Eval JSON files.
         files: Vec<PathBuf>,

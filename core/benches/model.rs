@@ -14,7 +14,7 @@ use exedec_core::model::batch::{loss_and_correct, make_batch};
 use exedec_core::model::{NeuralModel, Preset, preset};
 use exedec_core::search::{Control, SearchConfig, exedec_search};
 use exedec_core::task::TaskRecord;
-use exedec_core::{Domain, Dsl, RobustFill};
+use exedec_core::{Dsl, RobustFill};
 
 fn presets() -> Vec<Preset> {
     let mut v = vec![Preset::Tiny, Preset::Cpu, Preset::Small];

@@ -59,12 +59,12 @@ impl std::str::FromStr for Dsl {
 
 /// The current specification of a task: one (input, output) pair per example.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Spec<D: Domain + ?Sized> {
+pub struct Spec<D: Domain> {
     pub inputs: Vec<D::Input>,
     pub outputs: Vec<D::Output>,
 }
 
-impl<D: Domain + ?Sized> Spec<D> {
+impl<D: Domain> Spec<D> {
     pub fn new(inputs: Vec<D::Input>, outputs: Vec<D::Output>) -> Self {
         Spec { inputs, outputs }
     }
@@ -76,13 +76,13 @@ impl<D: Domain + ?Sized> Spec<D> {
 
 /// A programming-by-example task: examples and, where known, a program that solves them.
 #[derive(Debug, Clone)]
-pub struct Task<D: Domain + ?Sized> {
+pub struct Task<D: Domain> {
     pub inputs: Vec<D::Input>,
     pub outputs: Vec<D::Output>,
     pub program: Option<D::Program>,
 }
 
-impl<D: Domain + ?Sized> Task<D> {
+impl<D: Domain> Task<D> {
     pub fn spec(&self) -> Spec<D> {
         Spec::new(self.inputs.clone(), self.outputs.clone())
     }
@@ -91,7 +91,7 @@ impl<D: Domain + ?Sized> Task<D> {
 /// One step of an execution decomposition: the specification before the step, the step's
 /// subgoal (its output on every example) and the step itself.
 #[derive(Debug, Clone)]
-pub struct Decomposition<D: Domain + ?Sized> {
+pub struct Decomposition<D: Domain> {
     pub spec: Spec<D>,
     pub subgoal: Vec<D::Output>,
     pub step: D::Step,

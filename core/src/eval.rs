@@ -123,17 +123,17 @@ pub fn task_result<D: Domain>(
             if let Some(truth) = &truth {
                 for (i, best) in out.best_per_iteration.iter().enumerate() {
                     let expected = truth.get(i);
-                    if let Some(sg) = &best.subgoal {
-                        if expected != Some(sg) {
-                            first_error = Some(FirstError::Subgoal(i + 1));
-                            break;
-                        }
+                    if let Some(sg) = &best.subgoal
+                        && expected != Some(sg)
+                    {
+                        first_error = Some(FirstError::Subgoal(i + 1));
+                        break;
                     }
-                    if let Some(outs) = &best.step_outputs {
-                        if expected != Some(outs) {
-                            first_error = Some(FirstError::Synthesizer(i + 1));
-                            break;
-                        }
+                    if let Some(outs) = &best.step_outputs
+                        && expected != Some(outs)
+                    {
+                        first_error = Some(FirstError::Synthesizer(i + 1));
+                        break;
                     }
                 }
             }
@@ -316,7 +316,9 @@ pub fn paper_gap(dsl: Dsl) -> i32 {
 /// any in training, so its test rates read best beside the same models' rates by length on
 /// their training distribution. Tasks without a known ground truth are left out.
 pub fn length_table(reports: &[EvalReport]) -> String {
-    let mut rows: Vec<(&EvalReport, BTreeMap<usize, (usize, usize)>)> = reports
+    // Per report: solved and total tasks by ground-truth length.
+    type ByLength = BTreeMap<usize, (usize, usize)>;
+    let mut rows: Vec<(&EvalReport, ByLength)> = reports
         .iter()
         .map(|r| {
             let mut by_length = BTreeMap::new();

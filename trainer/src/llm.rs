@@ -140,15 +140,12 @@ impl Llm for Client {
         let url = self.url();
         let body = self.body(prompt, max_tokens);
         let cache = self.cache_path(&url, &body);
-        if let Some(path) = &cache {
-            if let Ok(bytes) = fs::read(path) {
-                if let Some(c) = serde_json::from_slice::<Json>(&bytes)
-                    .ok()
-                    .and_then(|v| v["completion"].as_str().map(str::to_string))
-                {
-                    return Ok(c);
-                }
-            }
+        if let Some(path) = &cache
+            && let Ok(bytes) = fs::read(path)
+            && let Some(c) =
+                serde_json::from_slice::<Json>(&bytes).ok().and_then(|v| v["completion"].as_str().map(str::to_string))
+        {
+            return Ok(c);
         }
         let mut delay = self.config.backoff;
         let mut attempt = 0;

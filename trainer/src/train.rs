@@ -479,16 +479,16 @@ fn run_learner<L: Learner>(args: TrainArgs, opts: RunOptions) -> Result<Checkpoi
     let (base, backend_name) = select(opts.backend)?;
     let device = base.clone().autodiff();
     let resumed = if opts.resume { read_checkpoint_state(&args.out)? } else { None };
-    if let Some(s) = &resumed {
-        if s.args.dsl != args.dsl || s.args.split != args.split || s.args.model != args.model || s.config != config {
-            bail!(
-                "the checkpoint in {} is for another run ({} {} {})",
-                args.out.display(),
-                s.args.dsl,
-                s.args.split,
-                s.args.model
-            );
-        }
+    if let Some(s) = &resumed
+        && (s.args.dsl != args.dsl || s.args.split != args.split || s.args.model != args.model || s.config != config)
+    {
+        bail!(
+            "the checkpoint in {} is for another run ({} {} {})",
+            args.out.display(),
+            s.args.dsl,
+            s.args.split,
+            s.args.model
+        );
     }
     if !opts.quiet {
         eprintln!(

@@ -407,12 +407,12 @@ fn variables_in(text: &str) -> Vec<Var> {
                 j += 1;
             }
             let ends = j == b.len() || !(b[j] == b'_' || b[j].is_ascii_alphabetic());
-            if j > i + 1 && ends {
-                if let Ok(v) = Var::parse(&text[i..j]) {
-                    if !out.contains(&v) {
-                        out.push(v);
-                    }
-                }
+            if j > i + 1
+                && ends
+                && let Ok(v) = Var::parse(&text[i..j])
+                && !out.contains(&v)
+            {
+                out.push(v);
             }
             i = j;
         } else {

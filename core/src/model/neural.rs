@@ -45,7 +45,7 @@ fn spec_tensors(
 
 /// Refuses to decode past a model's maximum target length.
 fn check_length(state: &DecoderCache, config: &ModelConfig) -> Result<(), ModelError> {
-    if state.len() + 1 >= config.max_target_len.max(2) + 1 {
+    if state.len() + 1 > config.max_target_len.max(2) {
         return Err(ModelError::Input("decoded past the model's maximum target length".into()));
     }
     Ok(())
@@ -166,6 +166,7 @@ impl LatentModels for NeuralLatentModel {
 }
 
 /// The trained models of one search method, and the search they drive.
+#[allow(clippy::large_enum_variant, reason = "one value per loaded model set, built once and borrowed by every search")]
 pub enum MethodModels {
     /// ExeDec (with a SubgoalModel), the No-Subgoal ablation or the Transformer baseline.
     Steps {

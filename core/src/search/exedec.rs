@@ -367,10 +367,10 @@ pub async fn exedec_search<D: Domain, S: StepModel, Y: StepModel>(
             e.fresh = false;
         }
         elems.sort_by(|a, b| b.score.total_cmp(&a.score));
-        if let Some(e) = elems.first() {
-            if e.status != Status::Invalid {
-                best.step_outputs = e.trace.last().map(|s| s.outputs.clone());
-            }
+        if let Some(e) = elems.first()
+            && e.status != Status::Invalid
+        {
+            best.step_outputs = e.trace.last().map(|s| s.outputs.clone());
         }
         best_per_iteration.push(best);
         iterations = it + 1;

@@ -31,13 +31,16 @@ pub struct Distractors {
     pub seed: u64,
 }
 
+/// Target token sequences with their probabilities.
+type Candidates = Vec<(Vec<Token>, f64)>;
+
 /// A model that knows the answers.
 #[derive(Debug, Clone)]
 pub struct OracleModel {
     vocab_size: usize,
     /// Token range that distractors draw replacement tokens from.
     token_range: (Token, Token),
-    targets: HashMap<EncoderInput, Vec<(Vec<Token>, f64)>>,
+    targets: HashMap<EncoderInput, Candidates>,
 }
 
 /// Drops padding and a final EOS, so that look-ups ignore the official encoding quirks.
@@ -61,7 +64,7 @@ impl OracleModel {
         vocab_size: usize,
         separator: Token,
     ) -> Self {
-        let mut targets: HashMap<EncoderInput, Vec<(Vec<Token>, f64)>> = HashMap::new();
+        let mut targets: HashMap<EncoderInput, Candidates> = HashMap::new();
         for task in tasks {
             for ex in examples(kind, task, separator) {
                 let key = normalize(&EncoderInput { inputs: ex.inputs, outputs: ex.outputs });
@@ -79,7 +82,7 @@ impl OracleModel {
         let mut keys: Vec<&EncoderInput> = self.targets.keys().collect();
         keys.sort_by(|a, b| (&a.inputs, &a.outputs).cmp(&(&b.inputs, &b.outputs)));
         let mut rng = ChaCha8Rng::seed_from_u64(d.seed);
-        let mut added: Vec<(EncoderInput, Vec<(Vec<Token>, f64)>)> = Vec::new();
+        let mut added: Vec<(EncoderInput, Candidates)> = Vec::new();
         for key in keys {
             let truth = &self.targets[key][0].0;
             let mut extra = Vec::new();
@@ -127,7 +130,7 @@ impl OracleModel {
 /// One row: the candidates of its specification and the prefix decoded so far.
 #[derive(Debug, Clone)]
 pub struct OracleRow {
-    candidates: Option<Vec<(Vec<Token>, f64)>>,
+    candidates: Option<Candidates>,
     prefix: Vec<Token>,
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building the web page needs (idempotent): the wasm target, wasm-bindgen-cli and
-# trunk at the versions the project pins, and binaryen 132's wasm-opt (npm). With --browser,
-# also Debian's Chromium and playwright-core for the browser tests.
+# trunk at the versions the project pins, and binaryen 132's wasm-opt (npm); clippy for the lints
+# of scripts/test.sh. With --browser, also Debian's Chromium and playwright-core for the browser
+# tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,7 @@ command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&
 command -v npm >/dev/null || { echo "node and npm are required" >&2; exit 1; }
 
 rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock (0.2.130); `--locked`
 # fails for this release (one pinned dependency left the registry), so it is not used here.

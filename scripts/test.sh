@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what the tests need on a fresh machine and runs them all:
-#   1. the Rust tests of the workspace (debug build, optimised dependencies);
+#   1. the Rust tests of the workspace (debug build, optimised dependencies), then clippy with
+#      warnings as errors;
 #   2. the browser tests: the page built with trunk (quick bundles: no LTO, no wasm-opt), served on
 #      127.0.0.1 and driven in headless Chromium.
 set -euo pipefail
@@ -10,6 +11,9 @@ scripts/setup.sh --browser
 
 echo "== Rust tests"
 cargo test --workspace --locked
+
+echo "== Lints"
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== Browser tests"
 site="${CARGO_TARGET_DIR:-target}/site-test"

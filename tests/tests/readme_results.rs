@@ -5,21 +5,17 @@
 
 use std::fs;
 
+use exedec_core::eval::EvalReport;
 use exedec_core::{Method, Split};
 use exedec_tests::repo_root;
-use serde_json::Value as Json;
 
 /// A report's success rate and 95% interval as the README writes them: `8.6% (7.0–10.5)`.
-fn cell(report: &Json) -> String {
-    let num = |p: &str| report.pointer(p).and_then(Json::as_f64).unwrap_or_else(|| panic!("report lacks {p}"));
-    format!("{:.1}% ({:.1}–{:.1})", num("/success_rate"), num("/ci95/0"), num("/ci95/1"))
+fn cell(r: &EvalReport) -> String {
+    format!("{:.1}% ({:.1}–{:.1})", r.success_rate, r.ci95.0, r.ci95.1)
 }
 
-fn rate(report: &Json) -> f64 {
-    report["success_rate"].as_f64().expect("report has a success rate")
-}
-
-fn report(name: &str) -> Json {
+/// A committed report of `results/`, read as `exedec report` reads it.
+fn report(name: &str) -> EvalReport {
     let path = repo_root().join("results").join(name);
     let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -91,7 +87,10 @@ fn split_comparison_table_is_the_committed_reports() {
 fn stated_generalization_averages_are_the_reports() {
     let splits = Split::GENERALIZATION;
     let average = |m: Method| {
-        splits.iter().map(|s| rate(&report(&format!("cpu-deepcoder-{}-{}.json", s.name(), m.name())))).sum::<f64>()
+        splits
+            .iter()
+            .map(|s| report(&format!("cpu-deepcoder-{}-{}.json", s.name(), m.name())).success_rate)
+            .sum::<f64>()
             / splits.len() as f64
     };
     let (exedec, no_subgoal, transformer) =

@@ -116,7 +116,6 @@ impl Decoder {
     /// [`forward`](Self::forward) over any [`Memory`].
     pub fn forward_memory(&self, decoder_input: Tensor<2, Int>, memory: Memory, cross: CrossPositions) -> Tensor<3> {
         let [b, t] = decoder_input.dims();
-        let m = memory.positions.len();
         let device = decoder_input.device();
         let key_pos = &memory.positions;
         let query_pos: Vec<i64> = (0..t as i64).collect();
@@ -130,10 +129,7 @@ impl Decoder {
         for block in &self.blocks {
             let self_bias = block.self_attention.relative.bias_for(&query_pos, &query_pos, &device) + self_mask.clone();
             let cross_rel = match &aligned {
-                Some(q) => {
-                    let grid: Vec<i64> = q.iter().flat_map(|&qp| key_pos.iter().map(move |&k| k - qp)).collect();
-                    block.cross_attention.relative.bias(&grid, b, t, m, &device)
-                }
+                Some(q) => block.cross_attention.relative.bias_per_row(q, b, t, key_pos, &device),
                 None => block.cross_attention.relative.bias_for(&query_pos, key_pos, &device),
             };
             x = block.forward(x, memory.states.clone(), self_bias, cross_rel + memory.mask.clone());
@@ -187,7 +183,6 @@ impl Decoder {
                 .collect(),
             None => vec![t as i64; rows],
         };
-        let m = cache.key_pos.len();
         for (l, block) in self.blocks.iter().enumerate() {
             let sa = &block.self_attention;
             let h = sa.norm.forward(x.clone());
@@ -202,8 +197,7 @@ impl Decoder {
 
             let ca = &block.cross_attention;
             let h = ca.norm.forward(x.clone());
-            let grid: Vec<i64> = query.iter().flat_map(|&q| cache.key_pos.iter().map(move |&k| k - q)).collect();
-            let cross_rel = ca.relative.bias(&grid, rows, 1, m, &device);
+            let cross_rel = ca.relative.bias_per_row(&query, rows, 1, &cache.key_pos, &device);
             let (ck, cv) = cache.cross_kv[l].clone();
             x = x + block.dropout.forward(ca.attention.attend(h, ck, cv, cross_rel + cache.memory_mask.clone()));
 

@@ -112,6 +112,27 @@ impl RelativeBias {
         let grid: Vec<i64> = q_pos.iter().flat_map(|&q| k_pos.iter().map(move |&k| k - q)).collect();
         self.bias(&grid, 1, q_pos.len(), k_pos.len(), device)
     }
+
+    /// The bias `[rows, heads, queries, keys]` when each row has its own query positions
+    /// (`q_pos`, `rows × queries`, row-major) over keys `k_pos` shared by all rows: Aligned
+    /// Relative Attention, where a query's position depends on the tokens decoded so far.
+    ///
+    /// Equal to [`bias`](Self::bias) over the grid `k − q`, but computed as a table over the
+    /// *distinct* query positions (a few dozen) whose rows are then selected per query. A
+    /// lookup per (query, key) pair would gather `rows · queries · keys` scalars, which on the
+    /// CPU backend cost more than the rest of a training step together.
+    pub fn bias_per_row(&self, q_pos: &[i64], rows: usize, queries: usize, k_pos: &[i64], device: &Device) -> Tensor<4> {
+        let mut distinct = q_pos.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let index: Vec<i64> = q_pos.iter().map(|q| distinct.partition_point(|d| d < q) as i64).collect();
+        let (a, keys) = (distinct.len(), k_pos.len());
+        let heads = self.embedding.weight.dims()[1];
+        // [1, heads, a, keys] → [a, heads · keys], one row per distinct query position.
+        let table = self.bias_for(&distinct, k_pos, device).reshape([heads, a, keys]).swap_dims(0, 1).reshape([a, heads * keys]);
+        let ids = Tensor::<1, Int>::from_data(TensorData::new(index, [rows * queries]), device);
+        table.select(0, ids).reshape([rows, queries, heads, keys]).swap_dims(1, 2)
+    }
 }
 
 #[cfg(test)]
@@ -170,6 +191,23 @@ mod tests {
         assert_eq!(relative_position_bucket(10_000, true, 32, 200), 31);
         // Causal buckets ignore the future.
         assert_eq!(relative_position_bucket(5, false, 32, 60), 0);
+    }
+
+    #[test]
+    fn per_row_bias_equals_the_lookup_per_pair() {
+        #[allow(deprecated)]
+        let dev = Device::ndarray();
+        dev.seed(3);
+        let rel = RelativeBias::new(32, 20, 4, true, &dev);
+        // Two rows of three queries each, repeated and unsorted positions, over five keys.
+        let q = [0, 10, 3, 7, 0, 40];
+        let k = [0, 1, 2, 10, 11];
+        let grid: Vec<i64> = q.iter().flat_map(|&qp| k.iter().map(move |&kp| kp - qp)).collect();
+        let expected = rel.bias(&grid, 2, 3, 5, &dev);
+        let got = rel.bias_per_row(&q, 2, 3, &k, &dev);
+        assert_eq!(got.dims(), [2, 4, 3, 5]);
+        let diff: f32 = (got - expected).abs().max().into_scalar();
+        assert_eq!(diff, 0.0);
     }
 
     #[test]

@@ -60,7 +60,42 @@ fn training(c: &mut Criterion) {
             })
         });
     }
+    // The SubgoalModel decodes the four examples' outputs joined by separators, with Aligned
+    // Relative Attention: its per-row cross-attention bias is the costly part of its step.
+    let exs = subgoal_examples(16);
+    let refs: Vec<&Example> = exs.iter().collect();
+    let tokens: usize = exs.iter().map(|e| e.target.len()).sum();
+    let dev = device().autodiff();
+    let model = preset(Preset::Cpu, Dsl::RobustFill, ModelKind::Subgoal).init(&dev);
+    g.throughput(Throughput::Elements(tokens as u64));
+    g.bench_function(BenchmarkId::new("robustfill-subgoal", Preset::Cpu.name()), |b| {
+        b.iter(|| {
+            let batch = make_batch(&refs, &dev);
+            let logits = model.forward(batch.inputs, batch.outputs, batch.decoder_input);
+            let (loss, _) = loss_and_correct(logits, batch.targets);
+            loss.backward()
+        })
+    });
     g.finish();
+}
+
+/// SubgoalModel-shaped examples: 4 examples of a 15-character input and a 30-character
+/// output, the target the four 20-character subgoal parts joined by the separator, then EOS.
+fn subgoal_examples(n: usize) -> Vec<Example> {
+    use exedec_core::dsl::robustfill::tokens::IO_SEPARATOR;
+    use exedec_core::vocab::EOS;
+    (0..n)
+        .map(|i| Example {
+            inputs: (0..4).map(|j| (0..15).map(|k| 3 + ((i + j + k) % 80) as u16).collect()).collect(),
+            outputs: (0..4).map(|j| (0..30).map(|k| 3 + ((i * 7 + j + k) % 80) as u16).collect()).collect(),
+            target: (0..4)
+                .flat_map(|j| {
+                    let end = if j < 3 { IO_SEPARATOR } else { EOS };
+                    (0..20).map(move |k| 3 + ((i * 7 + j + k) % 80) as u16).chain([end])
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 fn decoding(c: &mut Criterion) {

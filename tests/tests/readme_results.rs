@@ -6,7 +6,7 @@
 use std::fs;
 
 use exedec_core::eval::EvalReport;
-use exedec_core::{Method, Split};
+use exedec_core::{Dsl, Method, Split};
 use exedec_tests::repo_root;
 
 /// A report's success rate and 95% interval as the README writes them: `8.6% (7.0–10.5)`.
@@ -50,37 +50,56 @@ fn rows_with_a_command_show_the_report_it_writes() {
     assert!(checked >= 4, "only {checked} results rows with a command found in README.md");
 }
 
-#[test]
-fn split_comparison_table_is_the_committed_reports() {
-    let readme = readme();
-    let header = "| split | method | test (1000 released tasks) | its training distribution (500 tasks) |";
-    let start = readme.find(header).expect("README has the split comparison table");
-    let mut split: Option<Split> = None;
-    let mut rows = 0;
-    for row in readme[start..].lines().skip(2).take_while(|l| l.starts_with('|')) {
-        let c = cells(row);
-        assert_eq!(c.len(), 4, "{row}");
-        if !c[0].is_empty() {
-            split = Some(
-                Split::ALL
-                    .into_iter()
-                    .find(|s| s.short_name() == c[0])
-                    .unwrap_or_else(|| panic!("unknown split {:?}", c[0])),
-            );
-        }
-        let split = split.expect("the first row names its split");
-        let stem = format!("cpu-deepcoder-{}-{}", split.name(), method(c[1]).name());
-        assert_eq!(c[2], cell(&report(&format!("{stem}.json"))), "{row}");
-        assert_eq!(c[3], cell(&report(&format!("{stem}-in-distribution.json"))), "{row}");
-        rows += 1;
+/// The README's name of a DSL, as in the header of its split comparison table.
+fn dsl_title(dsl: Dsl) -> &'static str {
+    match dsl {
+        Dsl::RobustFill => "RobustFill",
+        Dsl::DeepCoder => "DeepCoder",
     }
-    // Every committed split report is in the table (two files per row).
-    let files = fs::read_dir(repo_root().join("results"))
-        .expect("results/ is committed")
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|f| f.starts_with("cpu-deepcoder-") && !f.starts_with("cpu-deepcoder-NONE-") && f.ends_with(".json"))
-        .count();
-    assert_eq!(files, 2 * rows, "split reports in results/ vs rows of the README table");
+}
+
+#[test]
+fn split_comparison_tables_are_the_committed_reports() {
+    let readme = readme();
+    let mut tables = 0;
+    for dsl in [Dsl::RobustFill, Dsl::DeepCoder] {
+        let header = format!(
+            "| {} split | method | test (1000 released tasks) | its training distribution (500 tasks) |",
+            dsl_title(dsl)
+        );
+        let mut split: Option<Split> = None;
+        let mut rows = 0;
+        if let Some(start) = readme.find(&header) {
+            tables += 1;
+            for row in readme[start..].lines().skip(2).take_while(|l| l.starts_with('|')) {
+                let c = cells(row);
+                assert_eq!(c.len(), 4, "{row}");
+                if !c[0].is_empty() {
+                    split = Some(
+                        Split::ALL
+                            .into_iter()
+                            .find(|s| s.short_name() == c[0])
+                            .unwrap_or_else(|| panic!("unknown split {:?}", c[0])),
+                    );
+                }
+                let split = split.expect("the first row names its split");
+                let stem = format!("cpu-{}-{}-{}", dsl.name(), split.name(), method(c[1]).name());
+                assert_eq!(c[2], cell(&report(&format!("{stem}.json"))), "{row}");
+                assert_eq!(c[3], cell(&report(&format!("{stem}-in-distribution.json"))), "{row}");
+                rows += 1;
+            }
+        }
+        // Every committed split report of the DSL is in its table (two files per row).
+        let prefix = format!("cpu-{}-", dsl.name());
+        let none = format!("{prefix}NONE-");
+        let files = fs::read_dir(repo_root().join("results"))
+            .expect("results/ is committed")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|f| f.starts_with(&prefix) && !f.starts_with(&none) && f.ends_with(".json"))
+            .count();
+        assert_eq!(files, 2 * rows, "{dsl} split reports in results/ vs rows of the README table");
+    }
+    assert!(tables >= 1, "README has no split comparison table");
 }
 
 #[test]

@@ -44,15 +44,30 @@ fn err(example: usize, field: Field, message: impl Into<String>) -> ExampleError
 }
 
 /// Limits of the models that will read the examples.
+///
+/// Inputs and outputs have separate limits because not every model reads the whole outputs:
+/// ExeDec's SynthesizerModel reads the inputs and one subgoal, so only the SubgoalModel bounds
+/// the outputs (RobustFill: 20 input characters for both models, outputs of up to 200 for the
+/// SubgoalModel). A subgoal longer than the SynthesizerModel reads invalidates only that
+/// candidate of the search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Longest encoded input or output, in tokens.
-    pub max_tokens: usize,
+    /// Longest encoded input, in tokens.
+    pub max_input_tokens: usize,
+    /// Longest encoded output, in tokens.
+    pub max_output_tokens: usize,
+}
+
+impl Limits {
+    /// The same limit for inputs and outputs.
+    pub fn uniform(max_tokens: usize) -> Self {
+        Limits { max_input_tokens: max_tokens, max_output_tokens: max_tokens }
+    }
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_tokens: usize::MAX }
+        Limits::uniform(usize::MAX)
     }
 }
 
@@ -61,22 +76,22 @@ fn check_tokens<D: Domain>(domain: &D, index: usize, spec: &Spec<D>, limits: Lim
     for (k, i) in spec.inputs.iter().enumerate() {
         v.clear();
         domain.encode_input(i, &mut v).map_err(|e| err(index, Field::Input(k), e.message().to_string()))?;
-        if v.len() > limits.max_tokens {
+        if v.len() > limits.max_input_tokens {
             return Err(err(
                 index,
-                Field::Input(0),
-                format!("too long for the model ({} tokens, at most {})", v.len(), limits.max_tokens),
+                Field::Input(k),
+                format!("too long for the model ({} tokens, at most {})", v.len(), limits.max_input_tokens),
             ));
         }
     }
     for o in &spec.outputs {
         v.clear();
         domain.encode_output(o, &mut v).map_err(|e| err(index, Field::Output, e.message().to_string()))?;
-        if v.len() > limits.max_tokens {
+        if v.len() > limits.max_output_tokens {
             return Err(err(
                 index,
                 Field::Output,
-                format!("too long for the model ({} tokens, at most {})", v.len(), limits.max_tokens),
+                format!("too long for the model ({} tokens, at most {})", v.len(), limits.max_output_tokens),
             ));
         }
     }
@@ -190,9 +205,19 @@ mod tests {
             .unwrap_err();
         assert_eq!((e.example, e.field), (1, Field::Input(0)));
         assert!(e.to_string().starts_with("example 2, input 1:"), "{e}");
-        let e = robustfill_spec(&[("abc".into(), "x".repeat(30))], Limits { max_tokens: 20 }).unwrap_err();
+        let e = robustfill_spec(&[("abc".into(), "x".repeat(30))], Limits::uniform(20)).unwrap_err();
         assert_eq!(e.field, Field::Output);
         assert!(e.message.contains("too long"));
+        // ExeDec's limits for RobustFill: inputs as the SynthesizerModel reads them, outputs as
+        // the SubgoalModel does.
+        let exedec = Limits { max_input_tokens: 20, max_output_tokens: 200 };
+        let long = robustfill_spec(&[("abc".into(), "x".repeat(146))], exedec).unwrap();
+        assert_eq!(long.outputs[0].len(), 146);
+        let e = robustfill_spec(&[("abc".into(), "x".repeat(201))], exedec).unwrap_err();
+        assert_eq!(e.field, Field::Output);
+        let e = robustfill_spec(&[("ab".into(), "A".into()), ("x".repeat(21), "x".into())], exedec).unwrap_err();
+        assert_eq!((e.example, e.field), (1, Field::Input(0)));
+        assert!(e.message.contains("at most 20"), "{e}");
         assert_eq!(split_arrow("ab  -> AB"), Some(("ab ".into(), "AB".into())));
     }
 

@@ -1,15 +1,15 @@
 //! `exedec synthesize`: a program from a user's own examples, with its decomposition.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use exedec_core::search::{Control, SearchConfig, SearchOutcome};
-use exedec_core::user::{Limits, deepcoder_spec, robustfill_spec, split_arrow, split_values};
+use exedec_core::user::{deepcoder_spec, robustfill_spec, split_arrow, split_values};
 use exedec_core::{DeepCoder, Domain, Dsl, Method, RobustFill, Spec};
 
 use crate::device::{Backend, select};
-use crate::eval::{ModelsArg, load_method, weight_path};
+use crate::eval::{ModelsArg, load_method};
 use exedec_core::model::neural::MethodModels;
 
 /// The default models folder: `static/models/<dsl>` of the project, found from the current
@@ -65,22 +65,6 @@ fn print_outcome<D: Domain>(domain: &D, spec: &Spec<D>, out: &SearchOutcome<D>, 
     }
 }
 
-fn max_tokens(dir: &Path, dsl: Dsl, method: Method) -> Result<usize> {
-    let kinds: &[exedec_core::data::ModelKind] = match method {
-        Method::Exedec => &[exedec_core::data::ModelKind::Subgoal, exedec_core::data::ModelKind::Synthesizer],
-        Method::NoSubgoal => &[exedec_core::data::ModelKind::NoSubgoal],
-        Method::Transformer => &[exedec_core::data::ModelKind::Transformer],
-        Method::LatentProgrammer => &[exedec_core::data::ModelKind::LatentProgrammer],
-    };
-    let mut m = usize::MAX;
-    for &k in kinds {
-        let bytes = std::fs::read(weight_path(dir, dsl, k)?)?;
-        let (h, _) = exedec_core::model::weights::read_header(&bytes)?;
-        m = m.min(h.config.max_io_len);
-    }
-    Ok(m)
-}
-
 /// Runs the search on a specification and prints the outcome; whether it solved the task.
 fn solve<D: Domain>(
     domain: &D,
@@ -104,8 +88,8 @@ pub fn run(args: SynthArgs) -> Result<bool> {
         ),
     };
     let ModelsArg::Dir(dir) = models else { bail!("`synthesize` needs trained models (a folder of weight files)") };
-    let limits = Limits { max_tokens: max_tokens(&dir, args.dsl, args.method)? };
     let neural = load_method(&dir, args.dsl, args.method, args.backend)?;
+    let limits = neural.limits();
     let (_, backend) = select(args.backend)?;
     let config = SearchConfig { beam_size: args.beam, ..SearchConfig::default() };
     let lines: Vec<(usize, &String)> = args.examples.iter().enumerate().collect();

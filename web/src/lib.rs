@@ -76,7 +76,7 @@ pub struct Engine {
     method: Method,
     backend: String,
     models: MethodModels,
-    max_tokens: usize,
+    limits: Limits,
 }
 
 fn js_error(message: impl std::fmt::Display) -> JsValue {
@@ -149,10 +149,10 @@ enum Parsed {
 }
 
 /// Checks examples for a DSL: `{"ok": true}` or `{"error": {"example", "field", "message"}}`
-/// (`max_tokens` 0 for no length limit).
+/// (`max_tokens` limits inputs and outputs alike; 0 for no length limit).
 #[wasm_bindgen]
 pub fn validate(dsl: &str, examples_json: &str, max_tokens: usize) -> String {
-    let limits = Limits { max_tokens: if max_tokens == 0 { usize::MAX } else { max_tokens } };
+    let limits = Limits::uniform(if max_tokens == 0 { usize::MAX } else { max_tokens });
     let result = dsl
         .parse::<Dsl>()
         .map_err(|e| json!({"example": 0, "field": {"kind": "example"}, "message": e}))
@@ -225,8 +225,8 @@ impl Engine {
                 MethodModels::LatentProgrammer(NeuralLatentModel::new(loaded.model, loaded.config, device.clone()))
             }
         };
-        let max_tokens = models.max_io_len();
-        Ok(Engine { dsl, method, backend: name.to_string(), models, max_tokens })
+        let limits = models.limits();
+        Ok(Engine { dsl, method, backend: name.to_string(), models, limits })
     }
 
     /// The backend the models run on (`webgpu` or `cpu`).
@@ -235,10 +235,17 @@ impl Engine {
         self.backend.clone()
     }
 
-    /// The longest input or output (in tokens) the models read.
-    #[wasm_bindgen(getter, js_name = maxTokens)]
-    pub fn max_tokens(&self) -> usize {
-        self.max_tokens
+    /// The longest input (in tokens) the models read.
+    #[wasm_bindgen(getter, js_name = maxInputTokens)]
+    pub fn max_input_tokens(&self) -> usize {
+        self.limits.max_input_tokens
+    }
+
+    /// The longest output (in tokens) the models read (ExeDec: its SubgoalModel; the
+    /// SynthesizerModel reads subgoals).
+    #[wasm_bindgen(getter, js_name = maxOutputTokens)]
+    pub fn max_output_tokens(&self) -> usize {
+        self.limits.max_output_tokens
     }
 
     /// Synthesizes a program for the examples (JSON, as in [`validate`]). Returns JSON
@@ -251,8 +258,7 @@ impl Engine {
         beam: usize,
         progress: Option<js_sys::Function>,
     ) -> Result<String, JsValue> {
-        let limits = Limits { max_tokens: self.max_tokens };
-        let parsed = spec_of(self.dsl, &examples_json, limits).map_err(|e| js_error(e.to_string()))?;
+        let parsed = spec_of(self.dsl, &examples_json, self.limits).map_err(|e| js_error(e.to_string()))?;
         let config = SearchConfig { beam_size: beam.clamp(1, 64), ..SearchConfig::default() };
         let mut report = |p: Progress| {
             if let (Some(f), Progress::Phase { iteration, subgoal }) = (&progress, p) {

@@ -10,6 +10,7 @@ use crate::search::{
     Control, EncoderInput, LatentModels, Method, ModelError, SearchConfig, SearchOutcome, StepModel, exedec_search,
     latent_programmer_search, transformer_search,
 };
+use crate::user::Limits;
 use crate::vocab::Token;
 
 /// A model on a device, ready for the search (dropout off).
@@ -177,13 +178,16 @@ pub enum MethodModels {
 }
 
 impl MethodModels {
-    /// The longest input or output (in tokens) every model reads.
-    pub fn max_io_len(&self) -> usize {
+    /// The longest inputs and outputs (in tokens) the models read: every model reads the
+    /// inputs, but only the first model of the search reads the whole outputs (ExeDec's
+    /// SynthesizerModel reads subgoals).
+    pub fn limits(&self) -> Limits {
         match self {
-            MethodModels::Steps { subgoal, step } => {
-                subgoal.iter().chain([step]).map(|m| m.config.max_io_len).min().unwrap_or(usize::MAX)
-            }
-            MethodModels::LatentProgrammer(lp) => lp.config.program.max_io_len,
+            MethodModels::Steps { subgoal, step } => Limits {
+                max_input_tokens: subgoal.iter().chain([step]).map(|m| m.config.max_io_len).min().unwrap_or(usize::MAX),
+                max_output_tokens: subgoal.as_ref().unwrap_or(step).config.max_io_len,
+            },
+            MethodModels::LatentProgrammer(lp) => Limits::uniform(lp.config.program.max_io_len),
         }
     }
 

@@ -23,6 +23,8 @@ fn exedec_takes_outputs_longer_than_its_synthesizer_reads() {
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("solved in"), "{stdout}{stderr}");
     assert!(!stderr.contains("too long"), "{stderr}");
+    // No line shows an empty program.
+    assert!(!stdout.lines().any(|l| l.trim_end() == "program:"), "{stdout}");
 }
 
 #[test]

@@ -121,7 +121,14 @@ impl RelativeBias {
     /// *distinct* query positions (a few dozen) whose rows are then selected per query. A
     /// lookup per (query, key) pair would gather `rows · queries · keys` scalars, which on the
     /// CPU backend cost more than the rest of a training step together.
-    pub fn bias_per_row(&self, q_pos: &[i64], rows: usize, queries: usize, k_pos: &[i64], device: &Device) -> Tensor<4> {
+    pub fn bias_per_row(
+        &self,
+        q_pos: &[i64],
+        rows: usize,
+        queries: usize,
+        k_pos: &[i64],
+        device: &Device,
+    ) -> Tensor<4> {
         let mut distinct = q_pos.to_vec();
         distinct.sort_unstable();
         distinct.dedup();
@@ -129,7 +136,11 @@ impl RelativeBias {
         let (a, keys) = (distinct.len(), k_pos.len());
         let heads = self.embedding.weight.dims()[1];
         // [1, heads, a, keys] → [a, heads · keys], one row per distinct query position.
-        let table = self.bias_for(&distinct, k_pos, device).reshape([heads, a, keys]).swap_dims(0, 1).reshape([a, heads * keys]);
+        let table = self
+            .bias_for(&distinct, k_pos, device)
+            .reshape([heads, a, keys])
+            .swap_dims(0, 1)
+            .reshape([a, heads * keys]);
         let ids = Tensor::<1, Int>::from_data(TensorData::new(index, [rows * queries]), device);
         table.select(0, ids).reshape([rows, queries, heads, keys]).swap_dims(1, 2)
     }

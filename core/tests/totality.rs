@@ -134,11 +134,12 @@ proptest! {
         prop_assert_eq!(state.is_ok(), values.iter().flatten().all(|x| (-50..=50).contains(x)));
         if let Ok(program) = dc_tokens::decode_program(&ids) {
             if let Ok(state) = &state
-                && let Ok(v) = d.execute(&program, state) {
-                    // Every produced value is inside the DSL's range.
-                    let printed = d.format_output(&v);
-                    prop_assert_eq!(d.parse_output(&printed), Ok(v.clone()));
-                }
+                && let Ok(v) = d.execute(&program, state)
+            {
+                // Every produced value is inside the DSL's range.
+                let printed = d.format_output(&v);
+                prop_assert_eq!(d.parse_output(&printed), Ok(v.clone()));
+            }
             let printed = program.to_string();
             if !printed.is_empty() {
                 prop_assert_eq!(d.parse_program(&printed), Ok(program.clone()), "{}", printed);

@@ -13,6 +13,11 @@
 #                                               # number of steps (EXEDEC_STEPS, default 4000)
 #   scripts/train-demo.sh export-split DSL SPLIT [WORK_DIR]   # to models/splits/DSL-SPLIT/
 #
+# New split runs cut their batches from length-sorted pools of EXEDEC_LENGTH_BUCKETS batches
+# (default 16; `exedec train --length-buckets`); the DeepCoder splits and RobustFill's
+# Compose-Diff were trained before that, with EXEDEC_LENGTH_BUCKETS=1, as were the demo's and
+# the baselines' runs (pinned to 1 below). A resumed run keeps the value it started with.
+#
 # The four runs go in parallel, one core each (RAYON_NUM_THREADS=1). They run until
 # EXEDEC_STEPS steps (default 100000, far more than a CPU finishes): stop them whenever you
 # like (Ctrl-C, kill), then `scripts/train-demo.sh export` writes the last checkpoints out.
@@ -76,12 +81,12 @@ if [ "$mode" = split ]; then
   pids=()
   for model in "${split_models[@]}"; do
     out="$work/runs/$dsl-$split-$model"
-    resume=()
-    [ -f "$out/checkpoint/state.json" ] && resume=(--resume)
+    start=(--length-buckets "${EXEDEC_LENGTH_BUCKETS:-16}")
+    [ -f "$out/checkpoint/state.json" ] && start=(--resume)
     RAYON_NUM_THREADS=1 "$exedec" train --dsl "$dsl" --split "$split" --model "$model" --preset cpu \
       --data "$data" --out "$out" --steps "$steps" --batch-size 64 --lr 1e-3 --warmup 500 \
       --log-every 25 --checkpoint-every 250 --eval-every 500 --quiet \
-      "${resume[@]}" > "$work/$dsl-$split-$model.log" 2>&1 &
+      "${start[@]}" > "$work/$dsl-$split-$model.log" 2>&1 &
     pids+=($!)
   done
   trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
@@ -101,12 +106,12 @@ pids=()
 if [ "$mode" = baselines ]; then
   for model in transformer latent-programmer; do
     out="$work/runs/deepcoder-NONE-$model"
-    resume=()
-    [ -f "$out/checkpoint/state.json" ] && resume=(--resume)
+    start=(--length-buckets 1)
+    [ -f "$out/checkpoint/state.json" ] && start=(--resume)
     RAYON_NUM_THREADS=1 "$exedec" train --dsl deepcoder --split NONE --model "$model" --preset cpu \
       --data "$work/data/deepcoder-NONE" --out "$out" --steps "$steps" --batch-size 64 --lr 1e-3 --warmup 500 \
       --pretrain-steps 400 --log-every 25 --checkpoint-every 100 --eval-every 200 --quiet \
-      "${resume[@]}" > "$work/deepcoder-$model.log" 2>&1 &
+      "${start[@]}" > "$work/deepcoder-$model.log" 2>&1 &
     pids+=($!)
   done
   trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
@@ -124,11 +129,11 @@ for dsl in robustfill deepcoder; do
     else
       opts=(--batch-size 64 --warmup 500 --checkpoint-every 250 --eval-every 250)
     fi
-    resume=()
-    [ -f "$out/checkpoint/state.json" ] && resume=(--resume)
+    start=(--length-buckets 1)
+    [ -f "$out/checkpoint/state.json" ] && start=(--resume)
     RAYON_NUM_THREADS=1 "$exedec" train --dsl "$dsl" --split NONE --model "$model" --preset cpu \
       --data "$work/data/$dsl-NONE" --out "$out" --steps "$steps" --lr 1e-3 --log-every 25 --quiet \
-      "${opts[@]}" "${resume[@]}" > "$work/$dsl-$model.log" 2>&1 &
+      "${opts[@]}" "${start[@]}" > "$work/$dsl-$model.log" 2>&1 &
     pids+=($!)
   done
 done

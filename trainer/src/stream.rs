@@ -5,6 +5,14 @@
 //! Epoch `e` visits the shards in an order shuffled by (seed, e) and each shard's examples in
 //! an order shuffled by (seed, e, shard); the cursor is (epoch, shard position, offset). A
 //! background thread decodes shards ahead of the training loop.
+//!
+//! With length bucketing, each shard's shuffled examples are cut into pools of `buckets`
+//! batches; a pool is sorted by length, cut into batches, and the batches are emitted in an
+//! order shuffled by (seed, epoch, shard, pool). Batches are padded to their longest
+//! sequences, and RobustFill's lengths vary from 1 to over 100 tokens, so a random batch is
+//! mostly padding; sorted pools remove most of it while every example is still seen once per
+//! epoch. The cursor stays (epoch, shard, offset): a pool's `j` first batches end at offset
+//! `pool start + j · batch size`.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -82,6 +90,15 @@ pub struct StreamSpec {
     pub batch_size: usize,
     /// Tasks of the first shard (in file order) held out for validation.
     pub held_out: usize,
+    /// Batches per length-sorted pool; 1 draws batches in plain shuffled order.
+    pub buckets: usize,
+}
+
+/// The lengths that decide a batch's padded size: the longest input or output sequence of
+/// the example, then its target.
+pub fn length_key(example: &Example) -> (usize, usize) {
+    let io = example.inputs.iter().chain(&example.outputs).map(Vec::len).max().unwrap_or(0);
+    (io, example.target.len())
 }
 
 /// A batch and the cursor just after it.
@@ -127,6 +144,14 @@ fn produce(spec: StreamSpec, from: Cursor, tx: SyncSender<Item>) {
             };
             examples.shuffle(&mut ChaCha8Rng::seed_from_u64(mix(&[spec.seed, cursor.epoch, file as u64])));
             any |= !examples.is_empty();
+            if spec.buckets > 1 {
+                if !emit_pools(&spec, &examples, file, &mut cursor, &tx) {
+                    return;
+                }
+                cursor.shard += 1;
+                cursor.offset = 0;
+                continue;
+            }
             while cursor.offset < examples.len() {
                 pending.push(examples[cursor.offset].clone());
                 cursor.offset += 1;
@@ -150,6 +175,42 @@ fn produce(spec: StreamSpec, from: Cursor, tx: SyncSender<Item>) {
         }
         cursor = Cursor { epoch: cursor.epoch + 1, shard: 0, offset: 0 };
     }
+}
+
+/// Sends a shard's batches from length-sorted pools, starting at `cursor.offset` (a batch
+/// boundary of a pool). Returns false when the receiver has gone.
+fn emit_pools(
+    spec: &StreamSpec,
+    examples: &[Example],
+    file: usize,
+    cursor: &mut Cursor,
+    tx: &SyncSender<Item>,
+) -> bool {
+    let b = spec.batch_size;
+    let pool_len = b * spec.buckets;
+    while cursor.offset < examples.len() {
+        let pool = cursor.offset / pool_len;
+        let start = pool * pool_len;
+        let end = (start + pool_len).min(examples.len());
+        let mut sorted: Vec<&Example> = examples[start..end].iter().collect();
+        sorted.sort_by_key(|e| length_key(e));
+        let mut batches: Vec<Vec<Example>> = sorted.chunks(b).map(|c| c.iter().map(|&e| e.clone()).collect()).collect();
+        batches.shuffle(&mut ChaCha8Rng::seed_from_u64(mix(&[spec.seed, cursor.epoch, file as u64, pool as u64])));
+        let done = (cursor.offset - start) / b;
+        for (j, batch) in batches.into_iter().enumerate().skip(done) {
+            cursor.offset = (start + (j + 1) * b).min(end);
+            let at = if cursor.offset == examples.len() {
+                Cursor { epoch: cursor.epoch, shard: cursor.shard + 1, offset: 0 }
+            } else {
+                *cursor
+            };
+            if tx.send(Ok((batch, at))).is_err() {
+                return false;
+            }
+        }
+        cursor.offset = end;
+    }
+    true
 }
 
 /// The examples of shard `file` (by position in the sorted list), minus the held-out tasks.
@@ -177,4 +238,104 @@ pub fn held_out_examples(spec: &StreamSpec) -> Result<Vec<Example>> {
         out.extend(examples(spec.kind, &task, spec.separator).into_iter().filter(|e| fits(e, &spec.config)));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate;
+    use exedec_core::model::Preset;
+    use exedec_core::{Domain, RobustFill};
+
+    /// A stream over 300 RobustFill tasks in 2 shards, SubgoalModel examples (their targets
+    /// run from a few characters to over a hundred), batches of 16.
+    fn spec(name: &str, buckets: usize) -> StreamSpec {
+        let dir = std::env::temp_dir().join(format!("exedec-stream-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        generate::run(generate::Args {
+            dsl: Dsl::RobustFill,
+            split: Split::None,
+            part: Part::Train,
+            count: 300,
+            seed: 7,
+            out: dir.clone(),
+            shard_size: Some(150),
+            threads: Some(1),
+            format: generate::Format::Bin,
+            quiet: true,
+        })
+        .unwrap();
+        StreamSpec {
+            files: shard_files(&dir, Part::Train).unwrap(),
+            expect: (Dsl::RobustFill, Split::None, Part::Train),
+            kind: ModelKind::Subgoal,
+            separator: RobustFill.io_vocab().separator().unwrap(),
+            config: exedec_core::model::preset(Preset::Tiny, Dsl::RobustFill, ModelKind::Subgoal),
+            seed: 11,
+            batch_size: 16,
+            held_out: 0,
+            buckets,
+        }
+    }
+
+    /// The first `n` batches from `from`, with the cursor after each.
+    fn take(spec: &StreamSpec, from: Cursor, n: usize) -> Vec<(Vec<Example>, Cursor)> {
+        let mut s = Stream::start(spec.clone(), from).unwrap();
+        (0..n).map(|_| s.next_batch().unwrap()).collect()
+    }
+
+    /// Padded target and I/O positions of a batch.
+    fn padded_size(batch: &[Example]) -> usize {
+        let (io, t) = batch.iter().map(length_key).fold((0, 0), |(a, b), (x, y)| (a.max(x), b.max(y)));
+        batch.len() * (io + t)
+    }
+
+    fn first_epoch(spec: &StreamSpec) -> Vec<(Vec<Example>, Cursor)> {
+        let mut s = Stream::start(spec.clone(), Cursor::default()).unwrap();
+        let mut out = Vec::new();
+        loop {
+            let (b, c) = s.next_batch().unwrap();
+            out.push((b, c));
+            if c.epoch > 0 || c.shard == spec.files.len() {
+                return out;
+            }
+        }
+    }
+
+    fn sorted(mut v: Vec<Example>) -> Vec<Example> {
+        v.sort_by(|a, b| (&a.inputs, &a.outputs, &a.target).cmp(&(&b.inputs, &b.outputs, &b.target)));
+        v
+    }
+
+    #[test]
+    fn bucketed_epochs_see_every_example_once_with_less_padding() {
+        let plain = spec("plain", 1);
+        let bucketed = StreamSpec { buckets: 4, ..plain.clone() };
+        let all = sorted((0..plain.files.len()).flat_map(|f| load(&plain, f).unwrap()).collect());
+        assert!(all.len() > 300, "{} examples", all.len());
+        let b = first_epoch(&bucketed);
+        let seen = sorted(b.iter().flat_map(|x| x.0.clone()).collect());
+        assert!(seen == all, "bucketed epoch: {} examples of {}", seen.len(), all.len());
+        assert!(b.iter().all(|(x, _)| !x.is_empty() && x.len() <= 16));
+        // As many batches as the plain stream needs, but much less padding.
+        let a = take(&plain, Cursor::default(), b.len());
+        let pad = |e: &[(Vec<Example>, Cursor)]| e.iter().map(|x| padded_size(&x.0)).sum::<usize>();
+        assert!(pad(&b) * 10 < pad(&a) * 8, "padded positions: bucketed {} vs plain {}", pad(&b), pad(&a));
+        // Not simply sorted: batch order within a pool is shuffled.
+        let keys: Vec<_> = b.iter().map(|x| length_key(&x.0[0])).collect();
+        assert!(keys.windows(2).any(|w| w[0] > w[1]));
+    }
+
+    #[test]
+    fn a_bucketed_stream_resumes_at_any_cursor() {
+        let spec = spec("resume", 4);
+        let run = take(&spec, Cursor::default(), 60);
+        for i in [0, 1, 3, 7, 8, 15, 21, 40] {
+            let again = take(&spec, run[i].1, 10);
+            for (k, (batch, cursor)) in again.iter().enumerate() {
+                assert_eq!(batch, &run[i + 1 + k].0, "resumed after batch {i}, batch {k}");
+                assert_eq!(cursor, &run[i + 1 + k].1);
+            }
+        }
+    }
 }

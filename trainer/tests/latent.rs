@@ -58,6 +58,7 @@ fn args(data: PathBuf, out: PathBuf, steps: u64, pretrain_steps: u64) -> TrainAr
         log_every: 1,
         held_out: 0,
         dropout: Some(0.0),
+        length_buckets: None,
         pretrain_steps,
     }
 }

@@ -58,6 +58,7 @@ fn args(data: PathBuf, out: PathBuf, steps: u64) -> TrainArgs {
         log_every: 1,
         held_out: 0,
         dropout: Some(0.0),
+        length_buckets: None,
         pretrain_steps: 10_000,
     }
 }
@@ -136,5 +137,24 @@ fn a_checkpoint_for_another_run_is_refused() {
     opts.resume = true;
     let err = train::run(other, opts).unwrap_err().to_string();
     assert!(err.contains("another run"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_resume_with_other_length_buckets_is_refused() {
+    let dir = temp("buckets");
+    let data = data(&dir, 50);
+    let out = dir.join("run");
+    let mut first = args(data.clone(), out.clone(), 10);
+    first.length_buckets = Some(4);
+    train::run(first, quiet()).unwrap();
+    let resume = || RunOptions { resume: true, ..quiet() };
+    let mut other = args(data.clone(), out.clone(), 20);
+    other.length_buckets = Some(1);
+    let err = train::run(other, resume()).unwrap_err().to_string();
+    assert!(err.contains("--length-buckets 4"), "{err}");
+    // Without the option the run continues with the value it started with.
+    let state = train::run(args(data, out, 20), resume()).unwrap();
+    assert_eq!((state.step, state.args.length_buckets), (20, Some(4)));
     std::fs::remove_dir_all(&dir).ok();
 }

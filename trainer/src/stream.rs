@@ -278,6 +278,12 @@ mod tests {
         }
     }
 
+    fn remove_data(spec: &StreamSpec) {
+        if let Some(dir) = spec.files.first().and_then(|f| f.parent()) {
+            std::fs::remove_dir_all(dir).ok();
+        }
+    }
+
     /// The first `n` batches from `from`, with the cursor after each.
     fn take(spec: &StreamSpec, from: Cursor, n: usize) -> Vec<(Vec<Example>, Cursor)> {
         let mut s = Stream::start(spec.clone(), from).unwrap();
@@ -324,6 +330,7 @@ mod tests {
         // Not simply sorted: batch order within a pool is shuffled.
         let keys: Vec<_> = b.iter().map(|x| length_key(&x.0[0])).collect();
         assert!(keys.windows(2).any(|w| w[0] > w[1]));
+        remove_data(&plain);
     }
 
     #[test]
@@ -337,5 +344,6 @@ mod tests {
                 assert_eq!(cursor, &run[i + 1 + k].1);
             }
         }
+        remove_data(&spec);
     }
 }

@@ -191,7 +191,7 @@ function showResult(r, examples) {
   $("verdict").textContent = r.solved ? "Solved: the program reproduces every example" : "Not solved";
   $("verdict").className = r.solved ? "ok" : "fail";
   $("meta").textContent = `${(r.millis / 1000).toFixed(2)} s on ${r.backend === "webgpu" ? "WebGPU" : "the CPU"}, ${r.iterations} search steps`;
-  $("program").textContent = r.steps.length && r.program ? r.program : "(no program found)";
+  $("program").textContent = r.program ?? "(no program found)";
   const q = (v) => `<code>${esc(JSON.stringify(v))}</code>`;
   $("steps").innerHTML = r.steps
     .map(

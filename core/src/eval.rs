@@ -29,7 +29,8 @@ pub enum FirstError {
 pub struct TaskResult {
     pub index: usize,
     pub solved: bool,
-    /// The program found (readable form), solving or not.
+    /// The program found (readable form), solving or not; `None` when the search kept no
+    /// program of at least one step.
     pub program: Option<String>,
     /// Search iterations.
     pub steps: usize,

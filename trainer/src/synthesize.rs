@@ -40,9 +40,7 @@ pub struct SynthArgs {
 fn print_outcome<D: Domain>(domain: &D, spec: &Spec<D>, out: &SearchOutcome<D>, millis: f64, backend: &str) {
     let status = if out.solved { "solved" } else { "not solved" };
     println!("{status} in {} steps ({millis:.0} ms on {backend})", out.iterations);
-    // A search that ends before any step survives leaves the empty program: show it as none,
-    // as the page does.
-    let program = out.program.as_ref().filter(|_| !out.steps.is_empty());
+    let program = out.program.as_ref();
     match program {
         Some(p) => println!("program: {}", domain.format_readable(p)),
         None => println!("program: (none)"),

@@ -157,7 +157,8 @@ pub struct BeamElement<D: Domain> {
 #[derive(Debug, Clone)]
 pub struct SearchOutcome<D: Domain> {
     pub solved: bool,
-    /// The solving program, or the best-scored program found if none solves the task.
+    /// The solving program, or the best-scored program found if none solves the task; `None`
+    /// when no candidate with at least one step survived.
     pub program: Option<D::Program>,
     /// The decomposition of `program`, step by step.
     pub steps: Vec<TraceStep<D>>,
@@ -460,8 +461,11 @@ fn finish<D: Domain>(
     iterations: usize,
     best_per_iteration: Vec<IterationBest<D>>,
 ) -> SearchOutcome<D> {
-    let solving = elems.iter().find(|e| domain.satisfies(&e.program, &task.inputs, &task.outputs));
-    let chosen = solving.or_else(|| elems.iter().find(|e| e.status != Status::Invalid)).or(elems.first());
+    // An element with no step holds the empty program, which is no answer (even where it
+    // would reproduce the examples, as DeepCoder's does when an output is the last input).
+    let mut answers = elems.iter().filter(|e| !e.trace.is_empty());
+    let solving = answers.clone().find(|e| domain.satisfies(&e.program, &task.inputs, &task.outputs));
+    let chosen = solving.or_else(|| answers.find(|e| e.status != Status::Invalid));
     SearchOutcome {
         solved: solving.is_some(),
         program: chosen.map(|e| e.program.clone()),
@@ -504,8 +508,8 @@ pub(crate) fn encode_whole_task<D: Domain>(
 }
 
 /// The outcome of a search that predicts whole programs (the Transformer baseline and the
-/// Latent Programmer), from its ranked token sequences: those that decode to a program are
-/// the candidates (the others are dropped); solved if any candidate satisfies every example;
+/// Latent Programmer), from its ranked token sequences: those that decode to a program of at
+/// least one step are the candidates (the others are dropped); solved if any candidate satisfies every example;
 /// the reported program is the first that does, else the best ranked.
 pub fn whole_program_outcome<'a, D: Domain>(
     domain: &D,
@@ -515,6 +519,7 @@ pub fn whole_program_outcome<'a, D: Domain>(
     let programs: Vec<(D::Program, f64, bool)> = hypotheses
         .into_iter()
         .filter_map(|(tokens, score)| domain.decode_program(&clean(tokens)).ok().map(|p| (p, score)))
+        .filter(|(p, _)| !domain.steps(p).is_empty())
         .map(|(p, score)| {
             let done = domain.satisfies(&p, &task.inputs, &task.outputs);
             (p, score, done)
@@ -613,6 +618,7 @@ mod tests {
         assert!(dup.score < INVALID_PENALTY / 2.0);
         // Ill-typed and non-prefix predictions never extend a program.
         assert!(out.beam.iter().all(|e| e.program.len() <= 1 && !d.format_readable(&e.program).contains("WORD, 2")));
+        assert!(check_reported(&d, &out));
         // With more steps the task is solved.
         let config = SearchConfig { beam_size: 5, ..SearchConfig::default() };
         let out =
@@ -688,7 +694,18 @@ mod tests {
         }
     }
 
+    /// A reported program has at least one step; without one, nothing is reported as found.
+    /// Returns whether a program was reported.
+    fn check_reported<D: Domain>(d: &D, out: &SearchOutcome<D>) -> bool {
+        match &out.program {
+            Some(p) => assert!(!d.steps(p).is_empty(), "the empty program reported"),
+            None => assert!(!out.solved && out.steps.is_empty()),
+        }
+        out.program.is_some()
+    }
+
     fn random_searches<D: Domain>(d: D, records: &[TaskRecord]) {
+        let mut reported = [0usize; 2];
         for (seed, r) in records.iter().enumerate() {
             let task = r.parse(&d).unwrap();
             let spec = task.spec();
@@ -711,7 +728,8 @@ mod tests {
                 if out.solved {
                     assert!(d.satisfies(out.program.as_ref().unwrap(), &task.inputs, &task.outputs));
                 }
-                let _ = pollster::block_on(exedec_search(
+                reported[usize::from(check_reported(&d, &out))] += 1;
+                let out = pollster::block_on(exedec_search(
                     &d,
                     &spec,
                     None::<&RandomModel>,
@@ -720,7 +738,8 @@ mod tests {
                     &mut Control::default(),
                 ))
                 .unwrap();
-                let _ = pollster::block_on(transformer_search(
+                reported[usize::from(check_reported(&d, &out))] += 1;
+                let out = pollster::block_on(transformer_search(
                     &d,
                     &spec,
                     &m(prog, seed + 3),
@@ -728,8 +747,11 @@ mod tests {
                     &mut Control::default(),
                 ))
                 .unwrap();
+                reported[usize::from(check_reported(&d, &out))] += 1;
             }
         }
+        // Random models mostly leave no candidate: the case where no program may be reported.
+        assert!(reported[0] > 0, "searches without / with a program: {reported:?}");
     }
 
     #[test]

@@ -38,6 +38,14 @@ pub struct Cursor {
     pub offset: usize,
 }
 
+impl Cursor {
+    /// Where a resumed stream starts after a batch that ended here, in a shard of `len`
+    /// examples: the next shard's start once this shard is used up.
+    fn resumed_at(self, len: usize) -> Cursor {
+        if self.offset == len { Cursor { shard: self.shard + 1, offset: 0, ..self } } else { self }
+    }
+}
+
 /// The shards of one part in a data folder.
 pub fn shard_files(dir: &Path, part: Part) -> Result<Vec<PathBuf>> {
     let prefix = format!("{part}-");
@@ -156,11 +164,7 @@ fn produce(spec: StreamSpec, from: Cursor, tx: SyncSender<Item>) {
                 pending.push(examples[cursor.offset].clone());
                 cursor.offset += 1;
                 if pending.len() == spec.batch_size {
-                    let at = if cursor.offset == examples.len() {
-                        Cursor { epoch: cursor.epoch, shard: cursor.shard + 1, offset: 0 }
-                    } else {
-                        cursor
-                    };
+                    let at = cursor.resumed_at(examples.len());
                     if tx.send(Ok((std::mem::take(&mut pending), at))).is_err() {
                         return;
                     }
@@ -199,12 +203,7 @@ fn emit_pools(
         let done = (cursor.offset - start) / b;
         for (j, batch) in batches.into_iter().enumerate().skip(done) {
             cursor.offset = (start + (j + 1) * b).min(end);
-            let at = if cursor.offset == examples.len() {
-                Cursor { epoch: cursor.epoch, shard: cursor.shard + 1, offset: 0 }
-            } else {
-                *cursor
-            };
-            if tx.send(Ok((batch, at))).is_err() {
+            if tx.send(Ok((batch, cursor.resumed_at(examples.len())))).is_err() {
                 return false;
             }
         }

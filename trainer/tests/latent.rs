@@ -59,6 +59,7 @@ fn args(data: PathBuf, out: PathBuf, steps: u64, pretrain_steps: u64) -> TrainAr
         held_out: 0,
         dropout: Some(0.0),
         length_buckets: None,
+        loss_normalization: None,
         pretrain_steps,
     }
 }

@@ -8,7 +8,7 @@ use exedec_core::model::Preset;
 use exedec_core::{DeepCoder, Domain, Dsl, Part, Split};
 use exedec_trainer::device::Backend;
 use exedec_trainer::generate;
-use exedec_trainer::train::{self, Metric, RunOptions, TrainArgs, read_metrics};
+use exedec_trainer::train::{self, LossNormalization, Metric, RunOptions, TrainArgs, read_metrics};
 
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("exedec-train-{name}-{}", std::process::id()));
@@ -59,6 +59,7 @@ fn args(data: PathBuf, out: PathBuf, steps: u64) -> TrainArgs {
         held_out: 0,
         dropout: Some(0.0),
         length_buckets: None,
+        loss_normalization: None,
         pretrain_steps: 10_000,
     }
 }
@@ -141,20 +142,49 @@ fn a_checkpoint_for_another_run_is_refused() {
 }
 
 #[test]
-fn a_resume_with_other_length_buckets_is_refused() {
+fn a_resume_with_other_batching_or_loss_options_is_refused() {
     let dir = temp("buckets");
     let data = data(&dir, 50);
     let out = dir.join("run");
     let mut first = args(data.clone(), out.clone(), 10);
     first.length_buckets = Some(4);
+    first.loss_normalization = Some(LossNormalization::PerExample);
     train::run(first, quiet()).unwrap();
     let resume = || RunOptions { resume: true, ..quiet() };
     let mut other = args(data.clone(), out.clone(), 20);
     other.length_buckets = Some(1);
     let err = train::run(other, resume()).unwrap_err().to_string();
     assert!(err.contains("--length-buckets 4"), "{err}");
-    // Without the option the run continues with the value it started with.
+    let mut other = args(data.clone(), out.clone(), 20);
+    other.loss_normalization = Some(LossNormalization::PerToken);
+    let err = train::run(other, resume()).unwrap_err().to_string();
+    assert!(err.contains("--loss-normalization per-example"), "{err}");
+    // Without the options the run continues with the values it started with.
     let state = train::run(args(data, out, 20), resume()).unwrap();
-    assert_eq!((state.step, state.args.length_buckets), (20, Some(4)));
+    assert_eq!(
+        (state.step, state.args.length_buckets, state.args.loss_normalization),
+        (20, Some(4), Some(LossNormalization::PerExample))
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_run_saved_before_the_batching_options_resumes_with_plain_batches_and_token_means() {
+    let dir = temp("old-state");
+    let data = data(&dir, 50);
+    let out = dir.join("run");
+    train::run(args(data.clone(), out.clone(), 10), quiet()).unwrap();
+    // Rewrite the checkpoint's arguments as a run saved before the two options existed.
+    let path = out.join("checkpoint/state.json");
+    let mut state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let recorded = state["args"].as_object_mut().unwrap();
+    assert_eq!(recorded.remove("length_buckets"), Some(serde_json::json!(16)));
+    assert_eq!(recorded.remove("loss_normalization"), Some(serde_json::json!("per-token")));
+    std::fs::write(&path, serde_json::to_string(&state).unwrap()).unwrap();
+    let state = train::run(args(data, out, 20), RunOptions { resume: true, ..quiet() }).unwrap();
+    assert_eq!(
+        (state.step, state.args.length_buckets, state.args.loss_normalization),
+        (20, Some(1), Some(LossNormalization::PerToken))
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

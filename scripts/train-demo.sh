@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Trains the demo's models (the `cpu` preset, NONE split, both DSLs) on the CPU and exports
-# them, f16, to static/models/<dsl>/. These are the commands behind the shipped weights.
+# Trains the demo's models (the `cpu` preset, NONE split) on the CPU and exports them, f16, to
+# static/models/<dsl>/. These are the commands behind the shipped weights.
 #
-#   scripts/train-demo.sh [WORK_DIR]            # train (default WORK_DIR: runs/)
-#   scripts/train-demo.sh export [WORK_DIR]     # export the last checkpoints
+#   scripts/train-demo.sh [WORK_DIR]            # train DeepCoder's pair (default WORK_DIR: runs/)
+#   scripts/train-demo.sh export [WORK_DIR]     # export its last checkpoints
 #   scripts/train-demo.sh baselines [WORK_DIR]  # train the DeepCoder baselines (Transformer,
 #                                               # Latent Programmer) the same way
 #   scripts/train-demo.sh export-baselines [WORK_DIR]   # to models/baselines/deepcoder/
@@ -11,15 +11,21 @@
 #                                               # No-Subgoal and the Transformer baseline, trained
 #                                               # on that split's training data for the same
 #                                               # number of steps (EXEDEC_STEPS, default 4000)
-#   scripts/train-demo.sh export-split DSL SPLIT [WORK_DIR]   # to models/splits/DSL-SPLIT/
+#   scripts/train-demo.sh export-split DSL SPLIT [WORK_DIR]   # to models/splits/DSL-SPLIT/; for
+#                                               # the NONE split the pair goes to static/models/DSL/
+#                                               # (the page's) and the two baselines to
+#                                               # models/baselines/DSL/
+#
+# RobustFill's shipped pair and its NONE baselines are that split's comparison:
+# `EXEDEC_STEPS=750 scripts/train-demo.sh split robustfill NONE`, then `export-split`.
 #
 # New split runs cut their batches from length-sorted pools of EXEDEC_LENGTH_BUCKETS batches
 # (default 16; `exedec train --length-buckets`); the DeepCoder splits and RobustFill's
-# Compose-Diff were trained before that, with EXEDEC_LENGTH_BUCKETS=1, as were the demo's and
-# the baselines' runs (pinned to 1 below). A resumed run keeps the value it started with.
+# Compose-Diff were trained before that, with EXEDEC_LENGTH_BUCKETS=1, as were DeepCoder's demo
+# and baseline runs (pinned to 1 below). A resumed run keeps the value it started with.
 #
-# The four runs go in parallel, one core each (RAYON_NUM_THREADS=1). They run until
-# EXEDEC_STEPS steps (default 100000, far more than a CPU finishes): stop them whenever you
+# The runs go in parallel, one core each (RAYON_NUM_THREADS=1). The demo and baseline runs go on
+# until EXEDEC_STEPS steps (default 100000, far more than a CPU finishes): stop them whenever you
 # like (Ctrl-C, kill), then `scripts/train-demo.sh export` writes the last checkpoints out.
 # Rerunning the script resumes each run from its last checkpoint (`--resume`).
 set -euo pipefail
@@ -43,11 +49,9 @@ cargo build --release --locked -p exedec-trainer --bin exedec
 mkdir -p "$work"
 
 if [ "$mode" = export ]; then
-  for dsl in robustfill deepcoder; do
-    for model in subgoal synthesizer; do
-      "$exedec" export --run "$work/runs/$dsl-NONE-$model" --out "static/models/$dsl/$model.exw" --f16 \
-        --hardware "${EXEDEC_HARDWARE:-CPU, one core (ndarray backend)}"
-    done
+  for model in subgoal synthesizer; do
+    "$exedec" export --run "$work/runs/deepcoder-NONE-$model" --out "static/models/deepcoder/$model.exw" --f16 \
+      --hardware "${EXEDEC_HARDWARE:-CPU, one core (ndarray backend)}"
   done
   exit 0
 fi
@@ -63,7 +67,11 @@ fi
 if [ "$mode" = export-split ]; then
   dsl=${dsl_split[0]} split=${dsl_split[1]}
   for model in "${split_models[@]}"; do
-    "$exedec" export --run "$work/runs/$dsl-$split-$model" --out "models/splits/$dsl-$split/$model.exw" --f16 \
+    to="models/splits/$dsl-$split"
+    if [ "$split" = NONE ]; then
+      case $model in subgoal | synthesizer) to="static/models/$dsl" ;; *) to="models/baselines/$dsl" ;; esac
+    fi
+    "$exedec" export --run "$work/runs/$dsl-$split-$model" --out "$to/$model.exw" --f16 \
       --hardware "${EXEDEC_HARDWARE:-CPU, one core (ndarray backend)}"
   done
   exit 0
@@ -94,13 +102,12 @@ if [ "$mode" = split ]; then
   exit 0
 fi
 
-for dsl in robustfill deepcoder; do
-  # Training data: 100k tasks (with their per-step decomposition records) and 500 validation tasks.
-  [ -f "$work/data/$dsl-NONE/train.manifest.json" ] ||
-    "$exedec" generate --dsl "$dsl" --split NONE --part train --count 100000 --seed 1 --out "$work/data/$dsl-NONE"
-  [ -f "$work/data/$dsl-NONE/valid.manifest.json" ] ||
-    "$exedec" generate --dsl "$dsl" --split NONE --part valid --count 500 --seed 2 --out "$work/data/$dsl-NONE"
-done
+# Training data: 100k tasks (with their per-step decomposition records) and 500 validation tasks.
+data="$work/data/deepcoder-NONE"
+[ -f "$data/train.manifest.json" ] ||
+  "$exedec" generate --dsl deepcoder --split NONE --part train --count 100000 --seed 1 --out "$data"
+[ -f "$data/valid.manifest.json" ] ||
+  "$exedec" generate --dsl deepcoder --split NONE --part valid --count 500 --seed 2 --out "$data"
 
 pids=()
 if [ "$mode" = baselines ]; then
@@ -109,7 +116,7 @@ if [ "$mode" = baselines ]; then
     start=(--length-buckets 1)
     [ -f "$out/checkpoint/state.json" ] && start=(--resume)
     RAYON_NUM_THREADS=1 "$exedec" train --dsl deepcoder --split NONE --model "$model" --preset cpu \
-      --data "$work/data/deepcoder-NONE" --out "$out" --steps "$steps" --batch-size 64 --lr 1e-3 --warmup 500 \
+      --data "$data" --out "$out" --steps "$steps" --batch-size 64 --lr 1e-3 --warmup 500 \
       --pretrain-steps 400 --log-every 25 --checkpoint-every 100 --eval-every 200 --quiet \
       "${start[@]}" > "$work/deepcoder-$model.log" 2>&1 &
     pids+=($!)
@@ -118,24 +125,19 @@ if [ "$mode" = baselines ]; then
   wait
   exit 0
 fi
-for dsl in robustfill deepcoder; do
-  for model in synthesizer subgoal; do
-    out="$work/runs/$dsl-NONE-$model"
-    # The RobustFill SubgoalModel decodes ~85-token subgoals: smaller batches, more updates.
-    if [ "$dsl-$model" = robustfill-subgoal ]; then
-      opts=(--batch-size 16 --warmup 300 --checkpoint-every 100 --eval-every 200)
-    elif [ "$model" = subgoal ]; then
-      opts=(--batch-size 64 --warmup 500 --checkpoint-every 100 --eval-every 100)
-    else
-      opts=(--batch-size 64 --warmup 500 --checkpoint-every 250 --eval-every 250)
-    fi
-    start=(--length-buckets 1)
-    [ -f "$out/checkpoint/state.json" ] && start=(--resume)
-    RAYON_NUM_THREADS=1 "$exedec" train --dsl "$dsl" --split NONE --model "$model" --preset cpu \
-      --data "$work/data/$dsl-NONE" --out "$out" --steps "$steps" --lr 1e-3 --log-every 25 --quiet \
-      "${opts[@]}" "${start[@]}" > "$work/$dsl-$model.log" 2>&1 &
-    pids+=($!)
-  done
+for model in synthesizer subgoal; do
+  out="$work/runs/deepcoder-NONE-$model"
+  if [ "$model" = subgoal ]; then
+    opts=(--batch-size 64 --warmup 500 --checkpoint-every 100 --eval-every 100)
+  else
+    opts=(--batch-size 64 --warmup 500 --checkpoint-every 250 --eval-every 250)
+  fi
+  start=(--length-buckets 1)
+  [ -f "$out/checkpoint/state.json" ] && start=(--resume)
+  RAYON_NUM_THREADS=1 "$exedec" train --dsl deepcoder --split NONE --model "$model" --preset cpu \
+    --data "$data" --out "$out" --steps "$steps" --lr 1e-3 --log-every 25 --quiet \
+    "${opts[@]}" "${start[@]}" > "$work/deepcoder-$model.log" 2>&1 &
+  pids+=($!)
 done
 trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
 wait

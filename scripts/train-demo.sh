@@ -17,7 +17,7 @@
 #                                               # models/baselines/DSL/
 #
 # RobustFill's shipped pair and its NONE baselines are that split's comparison:
-# `EXEDEC_STEPS=750 scripts/train-demo.sh split robustfill NONE`, then `export-split`.
+# `EXEDEC_STEPS=1500 scripts/train-demo.sh split robustfill NONE`, then `export-split`.
 #
 # New split runs cut their batches from length-sorted pools of EXEDEC_LENGTH_BUCKETS batches
 # (default 16; `exedec train --length-buckets`); the DeepCoder splits and RobustFill's

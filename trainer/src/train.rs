@@ -445,7 +445,7 @@ impl Learner for Latent {
 
 /// The run's loss normalization (settled by [`run`] before training starts).
 fn normalization(args: &TrainArgs) -> LossNormalization {
-    args.loss_normalization.unwrap_or(LossNormalization::PerToken)
+    args.loss_normalization.unwrap_or(DEFAULT_LOSS_NORMALIZATION)
 }
 
 fn finite_loss(loss: &Tensor<1>, step: u64) -> Result<f64> {

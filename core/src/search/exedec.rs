@@ -509,8 +509,8 @@ pub(crate) fn encode_whole_task<D: Domain>(
 
 /// The outcome of a search that predicts whole programs (the Transformer baseline and the
 /// Latent Programmer), from its ranked token sequences: those that decode to a program of at
-/// least one step are the candidates (the others are dropped); solved if any candidate satisfies every example;
-/// the reported program is the first that does, else the best ranked.
+/// least one step are the candidates (the others are dropped); solved if any candidate
+/// satisfies every example; the reported program is the first that does, else the best ranked.
 pub fn whole_program_outcome<'a, D: Domain>(
     domain: &D,
     task: &Spec<D>,

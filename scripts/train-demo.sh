@@ -48,18 +48,21 @@ split_models=(subgoal synthesizer no-subgoal transformer)
 cargo build --release --locked -p exedec-trainer --bin exedec
 mkdir -p "$work"
 
+# Writes a run's last checkpoint, f16, to a weights file: export_run RUN OUT.
+export_run() {
+  "$exedec" export --run "$work/runs/$1" --out "$2" --f16 --hardware "${EXEDEC_HARDWARE:-CPU, one core (ndarray backend)}"
+}
+
 if [ "$mode" = export ]; then
   for model in subgoal synthesizer; do
-    "$exedec" export --run "$work/runs/deepcoder-NONE-$model" --out "static/models/deepcoder/$model.exw" --f16 \
-      --hardware "${EXEDEC_HARDWARE:-CPU, one core (ndarray backend)}"
+    export_run "deepcoder-NONE-$model" "static/models/deepcoder/$model.exw"
   done
   exit 0
 fi
 
 if [ "$mode" = export-baselines ]; then
   for model in transformer latent-programmer; do
-    "$exedec" export --run "$work/runs/deepcoder-NONE-$model" --out "models/baselines/deepcoder/$model.exw" --f16 \
-      --hardware "${EXEDEC_HARDWARE:-CPU, one core (ndarray backend)}"
+    export_run "deepcoder-NONE-$model" "models/baselines/deepcoder/$model.exw"
   done
   exit 0
 fi
@@ -71,8 +74,7 @@ if [ "$mode" = export-split ]; then
     if [ "$split" = NONE ]; then
       case $model in subgoal | synthesizer) to="static/models/$dsl" ;; *) to="models/baselines/$dsl" ;; esac
     fi
-    "$exedec" export --run "$work/runs/$dsl-$split-$model" --out "$to/$model.exw" --f16 \
-      --hardware "${EXEDEC_HARDWARE:-CPU, one core (ndarray backend)}"
+    export_run "$dsl-$split-$model" "$to/$model.exw"
   done
   exit 0
 fi

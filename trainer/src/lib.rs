@@ -1,6 +1,7 @@
 //! The native face of ExeDec: dataset generation, training, evaluation, export and
 //! synthesis, each a module the `exedec` binary dispatches to.
 
+pub mod bench;
 pub mod device;
 pub mod eval;
 pub mod exec;

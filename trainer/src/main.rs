@@ -14,7 +14,7 @@ use exedec_core::search::Quirks;
 use exedec_core::{Dsl, Part, Split};
 use exedec_trainer::device::Backend;
 use exedec_trainer::eval::{EvalArgs, ModelsArg};
-use exedec_trainer::{eval, exec, export, generate, llm, presets, synthesize, train};
+use exedec_trainer::{bench, eval, exec, export, generate, llm, presets, synthesize, train};
 
 #[derive(Parser)]
 #[command(name = "exedec", version, about = "ExeDec program synthesis: data, training, evaluation and synthesis")]
@@ -82,8 +82,18 @@ enum Command {
         resume: bool,
         #[arg(long, value_enum, default_value_t = Backend::Auto)]
         backend: Backend,
+        /// CPU threads of the backend (default: all cores). A run resumes bit for bit with the
+        /// backend and thread count it was saved with.
+        #[arg(long)]
+        threads: Option<usize>,
         #[arg(long)]
         quiet: bool,
+    },
+    /// Measure training throughput: examples/s, target tokens/s and the fraction of the
+    /// machine's f32 matmul peak, per DSL, model type, preset and thread count.
+    BenchTrain {
+        #[command(flatten)]
+        args: bench::BenchArgs,
     },
     /// Run a search method over test tasks (by default the split's released 1000 tasks) and
     /// write a JSON report: success rate, 95% confidence interval, per-task results and error
@@ -239,9 +249,12 @@ fn main() -> Result<()> {
         Command::Generate { dsl, split, part, count, seed, out, shard_size, threads, format, quiet } => {
             generate::run(generate::Args { dsl, split, part, count, seed, out, shard_size, threads, format, quiet })
         }
-        Command::Train { args, resume, backend, quiet } => {
+        Command::Train { args, resume, backend, threads, quiet } => {
+            exedec_trainer::device::set_threads(threads)?;
+            exedec_trainer::device::keep_freed_memory();
             train::run(args, train::RunOptions { resume, backend, quiet, stop_after: None }).map(|_| ())
         }
+        Command::BenchTrain { args } => bench::run(args),
         Command::Eval {
             dsl,
             split,

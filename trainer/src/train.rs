@@ -21,7 +21,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
-use burn::optim::{AdamWConfig, GradientsParams};
+use burn::optim::{AdamWConfig, GradientsAccumulator, GradientsParams};
 use burn::prelude::*;
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
@@ -98,6 +98,42 @@ pub struct TrainArgs {
     #[arg(long, value_enum)]
     #[serde(default)]
     pub loss_normalization: Option<LossNormalization>,
+    /// Data parallelism: each step's batch is split among this many workers, each on its own
+    /// thread with one backend thread, and their gradients summed (default 1). A resumed run
+    /// keeps the value it started with; the Latent Programmer trains with one worker.
+    #[arg(long)]
+    #[serde(default)]
+    pub workers: Option<usize>,
+}
+
+impl TrainArgs {
+    /// The arguments of a training step outside a run (benchmarks): the defaults, for a
+    /// configuration's DSL-agnostic step.
+    pub fn for_benchmark(batch_size: usize, workers: usize) -> TrainArgs {
+        TrainArgs {
+            dsl: Dsl::DeepCoder,
+            split: Split::None,
+            model: ModelKind::Subgoal,
+            preset: Preset::Cpu,
+            data: PathBuf::new(),
+            out: PathBuf::new(),
+            steps: 1,
+            batch_size,
+            lr: 1e-3,
+            warmup: 0,
+            weight_decay: 0.1,
+            seed: 0,
+            checkpoint_every: 0,
+            eval_every: 0,
+            log_every: 1,
+            held_out: 0,
+            dropout: None,
+            pretrain_steps: default_pretrain_steps(),
+            length_buckets: Some(DEFAULT_LENGTH_BUCKETS),
+            loss_normalization: Some(DEFAULT_LOSS_NORMALIZATION),
+            workers: Some(workers),
+        }
+    }
 }
 
 /// How a batch's token losses are averaged into the loss that is minimized.
@@ -345,17 +381,51 @@ impl Learner for Single {
     }
 
     fn step(&mut self, batch: &[&Example], step: u64, lr: f64, args: &TrainArgs, device: &Device) -> Result<StepStats> {
-        let b = make_batch(batch, device);
-        let logits = self.model.forward(b.inputs, b.outputs, b.decoder_input);
-        let (loss, correct) = loss_and_correct(logits, b.targets);
-        let loss_value = finite_loss(&loss, step)?;
-        let loss = loss * normalization(args).scale(b.target_tokens, batch.len());
-        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        let workers = args.workers.unwrap_or(1).clamp(1, batch.len().max(1));
+        let whole = Share { tokens: batch.iter().map(|e| e.target.len()).sum(), examples: batch.len() };
+        let seed = step_seed(args, step);
+        let (grads, parts) = if workers == 1 {
+            let part = worker_pass(&self.model, batch, whole, normalization(args), step)?;
+            (part.grads, vec![(part.loss_sum, part.correct)])
+        } else {
+            // Data parallelism: each worker runs its slice of the batch on its own copy of the
+            // model (its own autodiff graph) and thread, with its own dropout stream; the
+            // gradients are summed, and each slice's loss is weighted by its share of the
+            // batch, so the sum is the gradient of the whole batch's loss.
+            let chunk = batch.len().div_ceil(workers);
+            let replicas: Vec<SpecTransformer> = (0..workers).map(|_| self.model.clone().fork(device)).collect();
+            let results: Vec<Result<WorkerPass>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = batch
+                    .chunks(chunk)
+                    .zip(&replicas)
+                    .enumerate()
+                    .map(|(w, (slice, model))| {
+                        scope.spawn(move || {
+                            crate::device::limit_this_thread(1);
+                            exedec_core::model::dropout::seed(worker_seed(seed, w));
+                            worker_pass(model, slice, whole, normalization(args), step)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a training worker panicked"))))
+                    .collect()
+            });
+            let mut sum = GradientsAccumulator::<SpecTransformer>::new();
+            let mut parts = Vec::with_capacity(workers);
+            for result in results {
+                let part = result?;
+                sum.accumulate(&self.model, part.grads);
+                parts.push((part.loss_sum, part.correct));
+            }
+            (sum.grads(), parts)
+        };
         self.model = self.optim.step(lr, self.model.clone(), grads);
         Ok(StepStats {
-            loss: loss_value,
-            correct: correct.into_scalar::<i64>(),
-            tokens: b.target_tokens as u64,
+            loss: parts.iter().map(|p| p.0).sum::<f64>() / whole.tokens.max(1) as f64,
+            correct: parts.iter().map(|p| p.1).sum(),
+            tokens: whole.tokens as u64,
             latent: None,
             autoencoder: None,
         })
@@ -368,6 +438,56 @@ impl Learner for Single {
     fn save(&self, dir: &Path) -> Result<()> {
         save_module(dir, &self.model, &[("optimizer.bpk", &self.optim)])
     }
+}
+
+/// The size of a whole batch, which every worker's share of the loss is weighed against.
+#[derive(Debug, Clone, Copy)]
+struct Share {
+    tokens: usize,
+    examples: usize,
+}
+
+/// What one worker's forward and backward pass over its slice of a batch produced.
+struct WorkerPass {
+    grads: GradientsParams,
+    /// The slice's summed token loss.
+    loss_sum: f64,
+    correct: i64,
+}
+
+/// Forward and backward over a slice of a batch. The slice's loss is its per-token mean
+/// weighted by its share of the batch's tokens (so the workers' gradients add up to the
+/// whole batch's), then scaled by the run's loss normalization for the whole batch.
+fn worker_pass(
+    model: &SpecTransformer,
+    slice: &[&Example],
+    whole: Share,
+    normalization: LossNormalization,
+    step: u64,
+) -> Result<WorkerPass> {
+    let device = model.devices().first().cloned().context("the model has no device")?;
+    let b = make_batch(slice, &device);
+    let logits = model.forward(b.inputs, b.outputs, b.decoder_input);
+    let (loss, correct) = loss_and_correct(logits, b.targets);
+    let mean = finite_loss(&loss, step)?;
+    let weight = b.target_tokens as f32 / whole.tokens.max(1) as f32;
+    let loss = loss * (weight * normalization.scale(whole.tokens, whole.examples));
+    Ok(WorkerPass {
+        grads: GradientsParams::from_grads(loss.backward(), model),
+        loss_sum: mean * b.target_tokens as f64,
+        correct: correct.into_scalar::<i64>(),
+    })
+}
+
+/// The seed of a step's random draws (device generator and dropout stream), so that a
+/// resumed run repeats them.
+fn step_seed(args: &TrainArgs, step: u64) -> u64 {
+    args.seed.wrapping_mul(1_000_003).wrapping_add(step)
+}
+
+/// The dropout stream of worker `w` in a step (worker 0's is the step's own).
+fn worker_seed(step_seed: u64, w: usize) -> u64 {
+    step_seed.wrapping_add((w as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
 /// The Latent Programmer with its two optimizers.
@@ -577,6 +697,14 @@ fn run_learner<L: Learner>(mut args: TrainArgs, opts: RunOptions) -> Result<Chec
         (DEFAULT_LOSS_NORMALIZATION, DEFAULT_LOSS_NORMALIZATION),
         &args.out,
     )?);
+    let workers = settled("workers", args.workers, started.map(|a| a.workers), (1, 1), &args.out)?;
+    if workers == 0 {
+        bail!("--workers must be positive");
+    }
+    if workers > 1 && args.model == ModelKind::LatentProgrammer {
+        bail!("the Latent Programmer trains with one worker (--workers 1)");
+    }
+    args.workers = Some(workers);
     if let Some(s) = &resumed
         && (s.args.dsl != args.dsl || s.args.split != args.split || s.args.model != args.model || s.config != config)
     {
@@ -684,7 +812,9 @@ fn run_learner<L: Learner>(mut args: TrainArgs, opts: RunOptions) -> Result<Chec
         let stats = {
             // Dropout masks depend only on the seed and the step, so a resumed run repeats them.
             let _guard = rng_lock();
-            device.seed(args.seed.wrapping_mul(1_000_003).wrapping_add(state.step));
+            let seed = step_seed(&args, state.step);
+            device.seed(seed);
+            exedec_core::model::dropout::seed(seed);
             learner.step(&refs, state.step, lr, &args, &device)?
         };
 
@@ -810,6 +940,54 @@ mod tests {
         assert!((learning_rate(16000, 2e-4, 16000) - 2e-4).abs() < 1e-12);
         // 3.6e-5 at 500k steps.
         assert!((learning_rate(500_000, 2e-4, 16000) - 3.58e-5).abs() < 1e-7);
+    }
+
+    /// The workers' weighted slice losses add up to the whole batch's loss, so their summed
+    /// gradients are the whole batch's gradient, for slices of unequal sizes and under either
+    /// normalization.
+    #[test]
+    fn worker_slices_sum_to_the_whole_batch_gradient() {
+        let (base, _) = select(Backend::Cpu).unwrap();
+        let device = base.autodiff();
+        let config =
+            preset(Preset::Tiny, Dsl::RobustFill, ModelKind::Synthesizer).with_dropout(0.0).with_attention_dropout(0.0);
+        device.seed(3);
+        let model = config.init(&device).materialize();
+        let example = |target: Vec<u16>, len: usize| Example {
+            inputs: vec![vec![5; len], vec![8, 9]],
+            outputs: vec![vec![10, 11], vec![12, 86, 13, 14]],
+            target,
+        };
+        let batch = [
+            example(vec![5, 2], 3),
+            example(vec![7, 8, 9, 10, 11, 12, 2], 6),
+            example(vec![30, 31, 2], 2),
+            example(vec![40, 2], 9),
+            example(vec![50, 51, 52, 53, 2], 4),
+        ];
+        let refs: Vec<&Example> = batch.iter().collect();
+        let whole = Share { tokens: refs.iter().map(|e| e.target.len()).sum(), examples: refs.len() };
+        let weight_grad = |grads: &GradientsParams| -> Vec<f32> {
+            grads.get::<2>(model.decoder.logits.weight.id).unwrap().into_data().convert::<f32>().try_to_vec().unwrap()
+        };
+        for norm in [LossNormalization::PerToken, LossNormalization::PerExample] {
+            let one = worker_pass(&model, &refs, whole, norm, 0).unwrap();
+            let mut sum = GradientsAccumulator::<SpecTransformer>::new();
+            let (mut loss_sum, mut correct) = (0.0, 0);
+            for slice in refs.chunks(3) {
+                let replica = model.clone().fork(&device);
+                let part = worker_pass(&replica, slice, whole, norm, 0).unwrap();
+                loss_sum += part.loss_sum;
+                correct += part.correct;
+                sum.accumulate(&model, part.grads);
+            }
+            let (a, b) = (weight_grad(&one.grads), weight_grad(&sum.grads()));
+            let diff = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+            let scale = a.iter().map(|x| x.abs()).fold(0.0, f32::max);
+            assert!(scale > 0.0 && diff <= 1e-5 * scale.max(1.0), "{norm}: {diff} (largest {scale})");
+            assert!((loss_sum - one.loss_sum).abs() < 1e-3, "{loss_sum} vs {}", one.loss_sum);
+            assert_eq!(correct, one.correct);
+        }
     }
 
     /// Under `PerExample` a batch's loss is the mean over its examples of each target's summed

@@ -60,6 +60,7 @@ fn args(data: PathBuf, out: PathBuf, steps: u64, pretrain_steps: u64) -> TrainAr
         dropout: Some(0.0),
         length_buckets: None,
         loss_normalization: None,
+        workers: None,
         pretrain_steps,
     }
 }

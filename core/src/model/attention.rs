@@ -6,9 +6,11 @@
 //! bias) · v` with bias-free q/k/v/out projections (Xavier-uniform), as in the paper's model.
 
 use burn::module::Module;
-use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
+use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
+
+use super::dropout::Dropout;
 
 /// The logit given to masked positions.
 pub const MASKED: f32 = -1e10;
@@ -38,7 +40,7 @@ impl MultiHeadAttention {
             key: xavier(d_model, d_model, device),
             value: xavier(d_model, d_model, device),
             output: xavier(d_model, d_model, device),
-            dropout: DropoutConfig::new(dropout).init(),
+            dropout: Dropout::new(dropout),
             heads,
         }
     }

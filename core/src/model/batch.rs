@@ -8,6 +8,7 @@ use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 
 use super::ModelConfig;
+use super::flops::BatchShape;
 use crate::data::Example;
 use crate::vocab::{BOS, Token};
 
@@ -48,6 +49,20 @@ pub fn io_tensor(rows: &[&[Vec<Token>]], device: &Device) -> Tensor<3, Int> {
         padded(r.iter().cloned().chain(std::iter::repeat_n(Vec::new(), e - r.len())), l, &mut data);
     }
     Tensor::from_data(TensorData::new(data, [rows.len(), e, l]), device)
+}
+
+/// The padded shape of the batch [`make_batch`] builds from these examples.
+pub fn batch_shape(examples: &[&Example]) -> BatchShape {
+    let longest = |seqs: fn(&Example) -> &[Vec<Token>]| {
+        examples.iter().flat_map(|e| seqs(e).iter().map(Vec::len)).max().unwrap_or(1).max(1)
+    };
+    BatchShape {
+        rows: examples.len(),
+        examples: examples.iter().map(|e| e.inputs.len().max(e.outputs.len())).max().unwrap_or(1).max(1),
+        input_len: longest(|e| &e.inputs),
+        output_len: longest(|e| &e.outputs),
+        target_len: examples.iter().map(|e| e.target.len()).max().unwrap_or(1).max(1),
+    }
 }
 
 /// Builds a batch from examples (which must fit the model).

@@ -8,12 +8,13 @@
 //! values of the memory, so a step costs one position instead of the whole prefix.
 
 use burn::module::Module;
-use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer, LayerNorm, Linear};
+use burn::nn::{Embedding, EmbeddingConfig, Initializer, LayerNorm, Linear};
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 
 use super::attention::{causal_bias, padding_bias};
 use super::blocks::{BlockSpec, EncoderDecoderBlock, dense, layer_norm};
+use super::dropout::Dropout;
 use super::relative::{AlignedCursor, aligned_positions};
 
 #[derive(Module, Debug)]
@@ -86,7 +87,7 @@ impl Decoder {
             embedding: EmbeddingConfig::new(vocab, spec.d_model)
                 .with_initializer(Initializer::Normal { mean: 0.0, std: 1.0 })
                 .init(device),
-            dropout: DropoutConfig::new(spec.dropout).init(),
+            dropout: Dropout::new(spec.dropout),
             blocks: (0..layers)
                 .map(|_| EncoderDecoderBlock::new(spec, self_distance, cross_distance, true, device))
                 .collect(),

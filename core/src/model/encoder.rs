@@ -8,11 +8,12 @@
 //! attention uses relative-position biases.
 
 use burn::module::Module;
-use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer, LayerNorm};
+use burn::nn::{Embedding, EmbeddingConfig, Initializer, LayerNorm};
 use burn::prelude::*;
 
 use super::attention::padding_bias;
 use super::blocks::{BlockSpec, EncoderBlock, EncoderDecoderBlock, layer_norm};
+use super::dropout::Dropout;
 
 #[derive(Module, Debug)]
 pub struct SpecEncoder {
@@ -34,7 +35,7 @@ impl SpecEncoder {
             embedding: EmbeddingConfig::new(vocab, spec.d_model)
                 .with_initializer(Initializer::Normal { mean: 0.0, std: 1.0 })
                 .init(device),
-            dropout: DropoutConfig::new(spec.dropout).init(),
+            dropout: Dropout::new(spec.dropout),
             input_blocks: (0..layers).map(|_| EncoderBlock::new(spec, max_distance, device)).collect(),
             input_norm: layer_norm(spec.d_model, device),
             output_blocks: (0..layers)

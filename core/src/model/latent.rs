@@ -22,7 +22,7 @@
 use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv1d, Conv1dConfig};
-use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer};
+use burn::nn::{Embedding, EmbeddingConfig, Initializer};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::softmax;
@@ -31,6 +31,7 @@ use super::attention::{MASKED, padding_bias};
 use super::batch::loss_and_correct;
 use super::blocks::{BlockSpec, EncoderBlock};
 use super::decoder::{CrossPositions, Memory};
+use super::dropout::Dropout;
 use super::{Decoder, DecoderCache, ModelConfig, SpecEncoder, SpecTransformer};
 use crate::data::Example;
 use crate::vocab::{BOS, EOS, Token};
@@ -151,7 +152,7 @@ impl ProgramAutoencoder {
             embedding: EmbeddingConfig::new(vocab, spec.d_model)
                 .with_initializer(Initializer::Normal { mean: 0.0, std: 1.0 })
                 .init(device),
-            dropout: DropoutConfig::new(spec.dropout).init(),
+            dropout: Dropout::new(spec.dropout),
             blocks: (0..layers).map(|_| EncoderBlock::new(spec, max_distance, device)).collect(),
             convs: (0..compression)
                 .map(|_| Conv1dConfig::new(spec.d_model, spec.d_model, 2).with_stride(2).init(device))

@@ -10,8 +10,9 @@
 //!
 //! - [`relative`]: relative-position buckets and ARA positions;
 //! - [`attention`], [`blocks`], [`encoder`], [`decoder`]: the network, with a key/value
-//!   cache for decoding;
+//!   cache for decoding; [`dropout`]: dropout masks from a seeded host stream;
 //! - [`batch`]: training examples to tensors, the loss and the accuracy;
+//! - [`flops`]: the arithmetic of a pass, counted from the shapes (for throughput figures);
 //! - [`latent`]: the Latent Programmer baseline (autoencoder, VQ codebook, latent predictor);
 //! - [`neural`]: the trained networks as [`StepModel`](crate::search::StepModel)s;
 //! - [`weights`]: the exported weight file format.
@@ -20,7 +21,9 @@ pub mod attention;
 pub mod batch;
 pub mod blocks;
 pub mod decoder;
+pub mod dropout;
 pub mod encoder;
+pub mod flops;
 pub mod latent;
 pub mod neural;
 pub mod relative;
@@ -124,9 +127,11 @@ impl std::str::FromStr for Preset {
 }
 
 /// The configuration of a model type for a DSL at a preset size. Lengths and relative
-/// distances follow the paper's runs (spec §5.2, §5.5); RobustFill keeps its separate
-/// distances per model, DeepCoder uses 60/180 everywhere and reads states of up to 100
-/// tokens, enough for a full-length program's state.
+/// distances follow the paper's training runs for each model type: RobustFill's
+/// `run_robustfill_training.sh`, and DeepCoder's `launch_train.py: compute_lengths` (per-example
+/// I/O length 60: a state of up to 6 objects of 10 tokens; distances 60/180), so
+/// the cross-attention positions `j · 60 + c` of every example stay inside the 180-distance
+/// buckets as in the paper.
 pub fn preset(preset: Preset, dsl: Dsl, kind: ModelKind) -> ModelConfig {
     use ModelKind::*;
     let (io_vocab, program_vocab, sep) = match dsl {
@@ -140,9 +145,9 @@ pub fn preset(preset: Preset, dsl: Dsl, kind: ModelKind) -> ModelConfig {
         (Dsl::RobustFill, Synthesizer) => (20, 16, 20, 80),
         (Dsl::RobustFill, NoSubgoal) => (200, 16, 200, 800),
         (Dsl::RobustFill, Transformer | LatentProgrammer) => (200, 132, 200, 800),
-        (Dsl::DeepCoder, Subgoal) => (100, 30, 60, 180),
-        (Dsl::DeepCoder, Synthesizer | NoSubgoal) => (100, 8, 60, 180),
-        (Dsl::DeepCoder, Transformer | LatentProgrammer) => (100, 50, 60, 180),
+        (Dsl::DeepCoder, Subgoal) => (60, 30, 60, 180),
+        (Dsl::DeepCoder, Synthesizer | NoSubgoal) => (60, 8, 60, 180),
+        (Dsl::DeepCoder, Transformer | LatentProgrammer) => (60, 50, 60, 180),
     };
     let (d, mlp, heads, layers) = match preset {
         Preset::Paper => (512, 1024, 4, 3),
@@ -341,6 +346,22 @@ mod tests {
         assert!(max_diff(&second[..v], &second[v..2 * v]) < 1e-6);
         assert!(max_diff(&second[..v], &second[2 * v..]) > 1e-6);
         assert_eq!(first.len(), 2 * v);
+    }
+
+    #[test]
+    fn batch_shape_is_the_padded_tensor_shape() {
+        let dev = device();
+        let exs = [
+            example(vec![5, 6, EOS]),
+            Example { inputs: vec![vec![20; 7]], outputs: vec![vec![21, 22]], target: vec![7, 8, 9, 10, EOS] },
+        ];
+        let refs = [&exs[0], &exs[1]];
+        let b = make_batch(&refs, &dev);
+        let s = super::batch::batch_shape(&refs);
+        assert_eq!([s.rows, s.examples, s.input_len], b.inputs.dims());
+        assert_eq!([s.rows, s.examples, s.output_len], b.outputs.dims());
+        assert_eq!([s.rows, s.target_len], b.decoder_input.dims());
+        assert_eq!((s.input_len, s.output_len, s.target_len), (7, 4, 5));
     }
 
     #[test]

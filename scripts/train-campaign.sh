@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Long training of ExeDec's two NONE-split networks on the CPU with the fastest path measured
+# (LibTorch, `exedec bench-train`): the SubgoalModel and the SynthesizerModel side by side, one
+# core each, until EXEDEC_STEPS steps (default 1,000,000: stop them whenever you like).
+# Rerunning the script resumes each run from its last checkpoint.
+#
+#   eval "$(scripts/setup-tch.sh)"             # the tch build and its LD_LIBRARY_PATH
+#   scripts/train-campaign.sh DSL [WORK_DIR]    # default WORK_DIR: /var/tmp/exedec-runs
+#   scripts/train-campaign.sh export DSL [WORK_DIR] OUT_DIR   # last checkpoints, f16
+#
+# Data: 200,000 training tasks (seed 1) and 500 validation tasks (seed 2) of the DSL's NONE
+# split. Recipe: the `cpu` preset, batch 64, learning rate 1e-3 with 500 warmup steps, then
+# inverse-square-root decay.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+exedec="${CARGO_TARGET_DIR:-$root/target}/release/exedec"
+[ -x "$exedec" ] || { echo "build exedec with the tch feature first: eval \"\$(scripts/setup-tch.sh)\"" >&2; exit 1; }
+
+if [ "${1:-}" = export ]; then
+  [ $# -eq 4 ] || { echo "usage: $0 export DSL WORK_DIR OUT_DIR" >&2; exit 2; }
+  dsl=$2 work=$3 to=$4
+  mkdir -p "$to"
+  for model in subgoal synthesizer; do
+    "$exedec" export --run "$work/runs/$dsl-NONE-$model" --out "$to/$model.exw" --f16 \
+      --hardware "${EXEDEC_HARDWARE:-CPU, one core (tch backend)}"
+  done
+  exit 0
+fi
+
+[ $# -ge 1 ] || { echo "usage: $0 DSL [WORK_DIR]" >&2; exit 2; }
+dsl=$1
+work="${2:-/var/tmp/exedec-runs}"
+steps="${EXEDEC_STEPS:-1000000}"
+data="$work/data/$dsl-NONE-campaign"
+[ -f "$data/train.manifest.json" ] ||
+  "$exedec" generate --dsl "$dsl" --split NONE --part train --count 200000 --seed 1 --format bin --out "$data"
+[ -f "$data/valid.manifest.json" ] ||
+  "$exedec" generate --dsl "$dsl" --split NONE --part valid --count 500 --seed 2 --format bin --out "$data"
+
+pids=()
+for model in subgoal synthesizer; do
+  out="$work/runs/$dsl-NONE-$model"
+  start=()
+  [ -f "$out/checkpoint/state.json" ] && start=(--resume)
+  nice "$exedec" train --dsl "$dsl" --split NONE --model "$model" --preset cpu --data "$data" --out "$out" \
+    --steps "$steps" --batch-size 64 --lr 1e-3 --warmup 500 --log-every 100 --checkpoint-every 500 \
+    --eval-every 2000 --backend tch --threads 1 --quiet "${start[@]}" > "$work/$dsl-NONE-$model.log" 2>&1 &
+  pids+=($!)
+done
+trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
+wait

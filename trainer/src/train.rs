@@ -107,8 +107,10 @@ pub struct TrainArgs {
 }
 
 impl TrainArgs {
-    /// The arguments of a training step outside a run (benchmarks): the defaults, for a
-    /// configuration's DSL-agnostic step.
+    /// The arguments that a training step reads, for steps outside a run (`exedec
+    /// bench-train`): the default optimizer, batching and loss settings, with `workers`
+    /// data-parallel workers. The DSL, split and model fields are placeholders: a step takes
+    /// its model and batch from the caller.
     pub fn for_benchmark(batch_size: usize, workers: usize) -> TrainArgs {
         TrainArgs {
             dsl: Dsl::DeepCoder,

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${1:-8080}
-scripts/setup.sh
+scripts/setup.sh --demo
 trunk build --release --offline
 echo
 echo "ExeDec demo: http://127.0.0.1:$port/  (widget sample: http://127.0.0.1:$port/docs.html)"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs what building the web page needs (idempotent): the wasm target, wasm-bindgen-cli and
-# trunk at the versions the project pins, and binaryen 132's wasm-opt (npm); clippy for the lints
-# of scripts/test.sh. With --browser, also Debian's Chromium and playwright-core for the browser
-# tests.
+# Installs what building the web page needs (idempotent): the wasm target, wasm-bindgen-cli at
+# the version the project pins and binaryen 132's wasm-opt (npm); clippy for the lints of
+# scripts/test.sh. With --demo, also trunk (the demo's build; the tests build the site with
+# scripts/build-site.sh instead). With --browser, also Debian's Chromium and playwright-core for
+# the browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,13 +19,13 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "0.2.130" ]; 
   cargo install wasm-bindgen-cli --version 0.2.130
 fi
 # trunk 0.21.14 is the newest that builds with rustc 1.95; it needs --locked.
-if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "0.21.14" ]; then
+if [[ " $* " == *" --demo "* ]] && [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "0.21.14" ]; then
   cargo install trunk --version 0.21.14 --locked
 fi
 # Debian's binaryen (108) silently breaks wasm-bindgen output: use binaryen 132 from npm.
 (cd .tools && npm ci --no-audit --no-fund --silent)
 
-if [ "${1:-}" = "--browser" ]; then
+if [[ " $* " == *" --browser "* ]]; then
   if [ ! -x /usr/bin/chromium ]; then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -q

@@ -2,8 +2,8 @@
 # Sets up what the tests need on a fresh machine and runs them all:
 #   1. the Rust tests of the workspace (debug build, optimised dependencies), then clippy with
 #      warnings as errors;
-#   2. the browser tests: the page built with trunk (quick bundles: no LTO, no wasm-opt), served on
-#      127.0.0.1 and driven in headless Chromium.
+#   2. the browser tests: the page built by scripts/build-site.sh (quick bundles: no LTO, no
+#      wasm-opt), served on 127.0.0.1 and driven in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,5 +17,5 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== Browser tests"
 site="${CARGO_TARGET_DIR:-target}/site-test"
-EXEDEC_WASM_OPT=0 EXEDEC_WASM_PROFILE=wasm-test trunk build --release --offline --dist "$site"
+EXEDEC_WASM_OPT=0 EXEDEC_WASM_PROFILE=wasm-test scripts/build-site.sh "$site"
 node tests/browser/run.mjs "$site"

@@ -2,7 +2,10 @@
 # Long training of ExeDec's two NONE-split networks on the CPU with the fastest path measured
 # (LibTorch, `exedec bench-train`): the SubgoalModel and the SynthesizerModel side by side, one
 # core each, until EXEDEC_STEPS steps (default 1,000,000: stop them whenever you like).
-# Rerunning the script resumes each run from its last checkpoint.
+# Rerunning the script resumes each run from its last checkpoint. Where a run has no checkpoint
+# (a new machine), EXEDEC_FROM=DIR starts it from DIR/subgoal.exw and DIR/synthesizer.exw, e.g.
+# the shipped weights (`exedec train --from-weights`: the step count carries on, the optimizer
+# starts fresh, the restart is recorded in the run's metrics).
 #
 #   eval "$(scripts/setup-tch.sh)"             # the tch build and its LD_LIBRARY_PATH
 #   scripts/train-campaign.sh DSL [WORK_DIR]    # default WORK_DIR: /var/tmp/exedec-runs
@@ -42,7 +45,11 @@ pids=()
 for model in subgoal synthesizer; do
   out="$work/runs/$dsl-NONE-$model"
   start=()
-  [ -f "$out/checkpoint/state.json" ] && start=(--resume)
+  if [ -f "$out/checkpoint/state.json" ]; then
+    start=(--resume)
+  elif [ -n "${EXEDEC_FROM:-}" ]; then
+    start=(--from-weights "$EXEDEC_FROM/$model.exw")
+  fi
   nice "$exedec" train --dsl "$dsl" --split NONE --model "$model" --preset cpu --data "$data" --out "$out" \
     --steps "$steps" --batch-size 64 --lr 1e-3 --warmup 500 --log-every 100 --checkpoint-every 500 \
     --eval-every 2000 --backend tch --threads 1 --quiet "${start[@]}" > "$work/$dsl-NONE-$model.log" 2>&1 &

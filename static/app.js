@@ -164,12 +164,15 @@ async function run() {
     const check = await validate(dsl(), examples);
     if (check.error) return showError(check.error);
     $("status").textContent = "starting…";
+    searching = "";
+    const budget = Number($("budget").value);
     const result = await synthesize({
       dsl: dsl(),
       examples,
-      beam: Math.max(1, Math.min(32, Number($("beam").value) || 10)),
+      beam: Math.max(1, Math.min(320, Number($("beam").value) || 10)),
+      budget: Number.isFinite(budget) ? Math.max(0, Math.min(600, budget)) : undefined,
       backend: $("backend").value,
-      onProgress: (p) => ($("status").textContent = `step ${p.iteration}: ${p.phase === "subgoal" ? "predicting the next subgoal" : "writing the step"}…`),
+      onProgress: showProgress,
     });
     showResult(result, examples);
     $("status").textContent = "";
@@ -182,6 +185,19 @@ async function run() {
   }
 }
 
+// The search's progress: the beam being tried (the anytime search widens it while unsolved)
+// and the step it is on.
+let searching = "";
+function showProgress(p) {
+  if (p.beam !== undefined) {
+    searching = p.attempt > 0 ? `not solved at a narrower beam after ${p.seconds.toFixed(1)} s; beam ${p.beam}` : `beam ${p.beam}`;
+    $("status").textContent = `${searching}…`;
+  } else {
+    const what = p.phase === "subgoal" ? "predicting the next subgoal" : "writing the step";
+    $("status").textContent = `${searching ? `${searching}, ` : ""}step ${p.iteration}: ${what}…`;
+  }
+}
+
 function esc(s) {
   return String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 }
@@ -190,7 +206,8 @@ function showResult(r, examples) {
   $("result").hidden = false;
   $("verdict").textContent = r.solved ? "Solved: the program reproduces every example" : "Not solved";
   $("verdict").className = r.solved ? "ok" : "fail";
-  $("meta").textContent = `${(r.millis / 1000).toFixed(2)} s on ${r.backend === "webgpu" ? "WebGPU" : "the CPU"}, ${r.iterations} search steps`;
+  const beams = r.beamsTried.length > 1 ? ` (beams tried: ${r.beamsTried.join(", ")})` : "";
+  $("meta").textContent = `${(r.millis / 1000).toFixed(2)} s on ${r.backend === "webgpu" ? "WebGPU" : "the CPU"}, beam ${r.beam}${beams}, ${r.iterations} search steps`;
   $("program").textContent = r.program ?? "(no program found)";
   const q = (v) => `<code>${esc(JSON.stringify(v))}</code>`;
   $("steps").innerHTML = r.steps

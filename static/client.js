@@ -53,12 +53,16 @@ export function validate(dsl, examples, maxTokens = 0) {
 }
 
 /**
- * Synthesizes a program. Resolves to {solved, program, steps, outputs, backend, millis,
- * iterations}; rejects with an Error whose message names the problem.
+ * Synthesizes a program with the anytime search: beam `beam` first, then twice as wide while
+ * no program reproduces every example and `budget` seconds last (0: the first beam only;
+ * default: the engine's, 5 s).
+ * Resolves to {solved, program, steps, outputs, backend, millis, iterations, beam, beamsTried,
+ * stop}; rejects with an Error whose message names the problem. `onProgress` receives
+ * {beam, attempt, seconds} when a search starts and {iteration, phase} as it goes.
  */
-export function synthesize({ dsl, examples, beam = 10, method = "exedec", models = DEFAULT_MODELS, backend = "auto", onProgress }) {
+export function synthesize({ dsl, examples, beam = 10, budget, method = "exedec", models = DEFAULT_MODELS, backend = "auto", onProgress }) {
   const base = new URL(models, document.baseURI).href.replace(/\/?$/, "/");
-  return request({ type: "synthesize", dsl, examples, beam, method, models: base, backend }, onProgress);
+  return request({ type: "synthesize", dsl, examples, beam, budget, method, models: base, backend }, onProgress);
 }
 
 /** Stops every running request (they reject with "cancelled"). */

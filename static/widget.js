@@ -6,9 +6,10 @@
 //
 // Attributes: dsl (robustfill | deepcoder), examples (JSON; RobustFill
 // [{"input", "output"}], DeepCoder [{"inputs": [[1, 2], 3], "output": [4]}]), models (base URL
-// of the weight files; default: models/ next to this script), beam (default 10), autorun, and
-// backend (auto | webgpu | cpu; default auto: WebGPU when the browser offers it).
-// Method: synthesize() -> Promise<{solved, program, steps, backend, millis}>.
+// of the weight files; default: models/ next to this script), beam (the first beam, default 10),
+// budget (seconds to keep searching with wider beams while unsolved, default 5; 0: the first beam
+// only), autorun, and backend (auto | webgpu | cpu; default auto: WebGPU when the browser offers it).
+// Method: synthesize() -> Promise<{solved, program, steps, backend, millis, beam, beamsTried}>.
 // Events: exedec-result (detail: that object), exedec-error (detail.message).
 
 import { DEFAULT_MODELS, synthesize, validate } from "./client.js";
@@ -37,7 +38,7 @@ function show(v) {
 
 export class ExedecSynth extends HTMLElement {
   static get observedAttributes() {
-    return ["dsl", "examples", "models", "beam"];
+    return ["dsl", "examples", "models", "beam", "budget"];
   }
 
   constructor() {
@@ -101,7 +102,7 @@ export class ExedecSynth extends HTMLElement {
     throw error;
   }
 
-  /** Runs the synthesis; resolves to {solved, program, steps, backend, millis}. */
+  /** Runs the synthesis; resolves to {solved, program, steps, backend, millis, beam, beamsTried}. */
   async synthesize() {
     if (this._running) return this._running;
     this._running = this._synthesize().finally(() => {
@@ -132,15 +133,24 @@ export class ExedecSynth extends HTMLElement {
         dsl,
         examples,
         beam: Number(this.getAttribute("beam")) || 10,
+        budget: this.hasAttribute("budget") ? Number(this.getAttribute("budget")) : undefined,
         models: this.getAttribute("models") || DEFAULT_MODELS,
         backend: this.getAttribute("backend") || "auto",
-        onProgress: (p) => (status.textContent = `step ${p.iteration}: ${p.phase}…`),
+        onProgress: (p) => (status.textContent = p.beam !== undefined ? `beam ${p.beam}…` : `step ${p.iteration}: ${p.phase}…`),
       });
     } catch (e) {
       this._fail(e.message);
     }
-    const detail = { solved: result.solved, program: result.program, steps: result.steps, backend: result.backend, millis: result.millis };
-    status.textContent = `${Math.round(result.millis)} ms on ${result.backend}`;
+    const detail = {
+      solved: result.solved,
+      program: result.program,
+      steps: result.steps,
+      backend: result.backend,
+      millis: result.millis,
+      beam: result.beam,
+      beamsTried: result.beamsTried,
+    };
+    status.textContent = `${Math.round(result.millis)} ms on ${result.backend}, beam ${result.beam}`;
     const steps = result.steps
       .map(
         (s) => `<li>${s.subgoal ? `subgoal ${esc(s.subgoal.map((x) => JSON.stringify(x)).join(", "))} → ` : ""}<code>${esc(s.subprogram)}</code> → ${esc(

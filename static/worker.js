@@ -1,6 +1,6 @@
 // The synthesis worker: loads the wasm bundle (WebGPU or CPU), the weight files of a DSL's
 // models, and runs searches so the page never freezes. Messages:
-//   in:  {id, type: "synthesize", dsl, method, examples, beam, models, backend}
+//   in:  {id, type: "synthesize", dsl, method, examples, beam, budget, models, backend}
 //        {id, type: "validate", dsl, examples}
 //   out: {id, type: "progress", progress} | {id, type: "result", result} | {id, type: "error", message}
 //        {type: "status", message}
@@ -38,21 +38,12 @@ async function fetchWeights(base, dsl, kind) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-const STEP_MODEL = {
-  exedec: "synthesizer",
-  "no-subgoal": "no-subgoal",
-  transformer: "transformer",
-  "latent-programmer": "latent-programmer",
-};
-
 async function createEngine(backend, dsl, method, base) {
   const mod = await loadBundle(backend);
   postMessage({ type: "status", message: `loading ${dsl} models (${backend})` });
-  const [subgoal, step] = await Promise.all([
-    method === "exedec" ? fetchWeights(base, dsl, "subgoal") : Promise.resolve(undefined),
-    fetchWeights(base, dsl, STEP_MODEL[method]),
-  ]);
-  return mod.Engine.create(dsl, method, backend, subgoal, step);
+  // The weight files the method needs, named by the engine itself.
+  const weights = await Promise.all(mod.networks(method).map((kind) => fetchWeights(base, dsl, kind)));
+  return mod.Engine.create(dsl, method, backend, weights);
 }
 
 // An engine for (dsl, method, models, backend preference); WebGPU falls back to the CPU.
@@ -86,7 +77,8 @@ onmessage = async (event) => {
     } else if (msg.type === "synthesize") {
       const e = await engine(msg.dsl, msg.method || "exedec", msg.models, msg.backend || "auto");
       const progress = (p) => postMessage({ id: msg.id, type: "progress", progress: JSON.parse(p) });
-      const result = JSON.parse(await e.synthesize(JSON.stringify(msg.examples), msg.beam || 10, progress));
+      const budget = Number.isFinite(msg.budget) ? msg.budget : (await loadBundle("cpu")).defaultBudget();
+      const result = JSON.parse(await e.synthesize(JSON.stringify(msg.examples), msg.beam || 10, budget, progress));
       postMessage({ id: msg.id, type: "result", result });
     } else {
       throw new Error(`unknown request ${msg.type}`);

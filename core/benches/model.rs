@@ -156,7 +156,7 @@ fn search(c: &mut Criterion) {
         let config = SearchConfig { beam_size: 10, ..SearchConfig::default() };
         g.bench_function(BenchmarkId::new("exedec-beam10-untrained", p.name()), |b| {
             b.iter(|| {
-                pollster::block_on(exedec_search(&d, &spec, Some(&subgoal), &synth, &config, &mut Control::default()))
+                pollster::block_on(exedec_search(&d, &spec, &subgoal, &synth, &config, &mut Control::default()))
             })
         });
     }

@@ -38,6 +38,36 @@ impl Dsl {
             Dsl::DeepCoder => "deepcoder",
         }
     }
+
+    /// What the models know of this DSL, read off its token tables.
+    pub fn vocab_sizes(self) -> VocabSizes {
+        match self {
+            Dsl::RobustFill => VocabSizes::of(&crate::RobustFill),
+            Dsl::DeepCoder => VocabSizes::of(&crate::DeepCoder),
+        }
+    }
+}
+
+/// The sizes of a DSL's two vocabularies and the id separating examples in a joined I/O
+/// sequence: all that the models know of a DSL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VocabSizes {
+    /// Ids of the I/O vocabulary (inputs, outputs, subgoals).
+    pub io: usize,
+    /// Ids of the program vocabulary.
+    pub program: usize,
+    /// The I/O vocabulary's separator, if it has one.
+    pub separator: Option<Token>,
+}
+
+impl VocabSizes {
+    pub fn of<D: Domain>(domain: &D) -> Self {
+        VocabSizes {
+            io: domain.io_vocab().len(),
+            program: domain.program_vocab().len(),
+            separator: domain.io_vocab().separator(),
+        }
+    }
 }
 
 impl std::fmt::Display for Dsl {

@@ -39,6 +39,9 @@ pub struct TaskResult {
     pub first_error: Option<FirstError>,
     /// Why the search could not run (e.g. a specification too long for the model).
     pub error: Option<String>,
+    /// The anytime search: the beam of the search that gave this result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beam: Option<usize>,
 }
 
 /// The official A–F table: rows success/failure, columns no error / first error from the
@@ -74,6 +77,9 @@ pub struct EvalReport {
     /// The task file evaluated instead of the split's released test set, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks_file: Option<String>,
+    /// The anytime search's budget per task in seconds (`beam` is then its first beam).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_seconds: Option<f64>,
     pub tasks: Vec<TaskResult>,
 }
 
@@ -118,6 +124,7 @@ pub fn task_result<D: Domain>(
             millis,
             first_error: None,
             error: Some(e.to_string()),
+            beam: None,
         },
         Ok(out) => {
             let mut first_error = None;
@@ -147,6 +154,7 @@ pub fn task_result<D: Domain>(
                 millis,
                 first_error,
                 error: None,
+                beam: None,
             }
         }
     }
@@ -191,6 +199,7 @@ pub fn summarize(
         attribution,
         command: None,
         tasks_file: None,
+        budget_seconds: None,
         tasks,
     }
 }
@@ -208,6 +217,9 @@ fn row_label(r: &EvalReport) -> String {
     } else {
         r.method.to_string()
     };
+    if let Some(budget) = r.budget_seconds {
+        let _ = write!(label, " anytime ({budget} s)");
+    }
     if let Some(file) = &r.tasks_file {
         let name = std::path::Path::new(file).file_name().map_or(file.as_str(), |n| n.to_str().unwrap_or(file));
         let _ = write!(label, " on {name}");
@@ -384,6 +396,7 @@ mod tests {
             millis: 1.0,
             first_error: None,
             error: None,
+            beam: None,
         });
         summarize(Dsl::DeepCoder, split, method, models.into(), 10, tasks.collect())
     }

@@ -37,7 +37,7 @@ pub mod task;
 pub mod user;
 pub mod vocab;
 
-pub use domain::{Decomposition, Domain, Dsl, Spec, Task, decompose};
+pub use domain::{Decomposition, Domain, Dsl, Spec, Task, VocabSizes, decompose};
 pub use dsl::deepcoder::DeepCoder;
 pub use dsl::robustfill::RobustFill;
 pub use error::{DslError, ErrorKind};

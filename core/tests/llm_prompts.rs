@@ -1,7 +1,8 @@
-//! Golden files pin the LLM prompts (spec §7) for the first released problem of each DSL:
-//! the baseline prompt, the ExeDec and ablation prompts for step 1, and the ExeDec prompt for
-//! step 2 after the ground truth's first step (with its actual results). The files were
-//! checked line by line against the official `llm_utils.py` construction; regenerate them with
+//! Golden files pin the LLM prompts (the official `spec_decomposition/llm_utils.py`) for the first
+//! released problem of each DSL: the baseline prompt, the ExeDec and ablation prompts for step 1,
+//! and the ExeDec prompt for step 2 after the ground truth's first step (with its actual results).
+//! The files were checked line by line against the official `llm_utils.py` construction; regenerate
+//! them with
 //! `UPDATE_GOLDEN=1 cargo test -p exedec-core --test llm_prompts` only when that is intended.
 
 use std::path::PathBuf;

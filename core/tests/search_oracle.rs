@@ -2,12 +2,16 @@
 //! 12,000 released test tasks, the Transformer baseline too, and injected faults are pruned
 //! by the validity checks and the functional de-duplication.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::PathBuf;
 
 use exedec_core::data::{EncodedTask, ModelKind, encode_task};
-use exedec_core::search::{Control, Distractors, OracleModel, SearchConfig, exedec_search, transformer_search};
+use exedec_core::search::{
+    BeamElement, Control, Distractors, ElementStatus, OracleModel, SearchConfig, exedec_search, no_subgoal_search,
+    transformer_search,
+};
 use exedec_core::task::read_records;
 use exedec_core::{DeepCoder, Domain, RobustFill, Spec, Split, Task};
 
@@ -49,8 +53,40 @@ fn oracles<D: Domain>(domain: &D, enc: &EncodedTask, distractors: Option<Distrac
     }
 }
 
+/// The specification left after running `program` step by step from `spec`, as the search
+/// updates it; `None` if a step fails or is inconsistent with what remains.
+fn spec_after<D: Domain>(domain: &D, spec: &Spec<D>, program: &D::Program) -> Option<Spec<D>> {
+    let mut spec = spec.clone();
+    for step in domain.steps(program) {
+        let produced = domain.run_step_all(&step, &spec.inputs).ok()?;
+        spec = domain.next_spec(&spec, &step, &produced)?.0;
+    }
+    Some(spec)
+}
+
+/// Checks what the pruning promises of a final beam and returns how many elements it pruned:
+/// every element still standing is consistent with the task step by step (the validity
+/// checks), a finished one reproduces every example, and no two standing elements of the same
+/// length reached the same specification (the functional de-duplication: every element gains
+/// one step per iteration, so elements of equal length were de-duplicated against each other).
+fn check_pruning<D: Domain>(domain: &D, spec: &Spec<D>, beam: &[BeamElement<D>], what: &str) -> usize {
+    let mut seen = HashSet::new();
+    for e in beam.iter().filter(|e| e.status != ElementStatus::Invalid) {
+        let text = domain.format_readable(&e.program);
+        let after = spec_after(domain, spec, &e.program);
+        let after = after.unwrap_or_else(|| panic!("{what}: an inconsistent program was kept: {text}"));
+        if e.status == ElementStatus::Done {
+            assert!(domain.satisfies(&e.program, &spec.inputs, &spec.outputs), "{what}: {text} is not a solution");
+        }
+        let steps = domain.steps(&e.program).len();
+        assert!(seen.insert((steps, after)), "{what}: a functional duplicate was kept: {text}");
+    }
+    beam.iter().filter(|e| e.status == ElementStatus::Invalid).count()
+}
+
 fn solve_all<D: Domain>(domain: D, distractors: Option<Distractors>, beam: usize) {
     let config = SearchConfig { beam_size: beam, ..SearchConfig::default() };
+    let (mut pruned_exedec, mut pruned_ablation) = (0, 0);
     for split in Split::ALL {
         let tasks = load(&domain, split);
         assert_eq!(tasks.len(), 1000);
@@ -59,20 +95,26 @@ fn solve_all<D: Domain>(domain: D, distractors: Option<Distractors>, beam: usize
             let o = oracles(&domain, &enc, distractors);
             let spec = Spec::new(task.inputs.clone(), task.outputs.clone());
             let mut control = Control::default();
-            let search = exedec_search(&domain, &spec, Some(&o.subgoal), &o.synthesizer, &config, &mut control);
+            let search = exedec_search(&domain, &spec, &o.subgoal, &o.synthesizer, &config, &mut control);
             let exedec = pollster::block_on(search).expect("search runs");
             assert!(exedec.solved, "ExeDec failed on {split} task {i}");
             let program = exedec.program.as_ref().expect("a program");
             assert!(domain.satisfies(program, &task.inputs, &task.outputs));
             assert_eq!(exedec.steps.len(), domain.steps(program).len());
             assert!(exedec.steps.iter().all(|s| s.subgoal.as_ref() == Some(&s.outputs)), "subgoals are reached");
-            let search = exedec_search(&domain, &spec, None::<&OracleModel>, &o.combined, &config, &mut control);
+            pruned_exedec += check_pruning(&domain, &spec, &exedec.beam, &format!("ExeDec, {split} task {i}"));
+            let search = no_subgoal_search(&domain, &spec, &o.combined, &config, &mut control);
             let ablation = pollster::block_on(search).expect("search runs");
             assert!(ablation.solved, "No-Subgoal failed on {split} task {i}");
+            pruned_ablation += check_pruning(&domain, &spec, &ablation.beam, &format!("No-Subgoal, {split} task {i}"));
             let search = transformer_search(&domain, &spec, &o.transformer, &config, &mut control);
             let baseline = pollster::block_on(search).expect("runs");
             assert!(baseline.solved, "Transformer failed on {split} task {i}");
         }
+    }
+    if distractors.is_some() {
+        // The distractors were predicted and pruned, not merely outscored.
+        assert!(pruned_exedec > 1000 && pruned_ablation > 1000, "pruned {pruned_exedec} and {pruned_ablation}");
     }
 }
 

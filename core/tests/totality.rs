@@ -96,7 +96,12 @@ proptest! {
             let readable = text::format_readable(&program);
             prop_assert_eq!(text::parse_readable(&readable), Ok(program.clone()), "{}", readable);
             let official = text::format_official(&program).expect("decoded programs encode");
-            prop_assert_eq!(text::parse_official(&official), Ok(program.clone()));
+            if program.exprs.is_empty() {
+                // The official reader refuses the empty text (`int('')` fails).
+                prop_assert!(text::parse_official(&official).is_err());
+            } else {
+                prop_assert_eq!(text::parse_official(&official), Ok(program.clone()));
+            }
         }
         let _ = d.parse_input(&raw);
         let _ = text::parse_readable(&raw);

@@ -1,6 +1,7 @@
 // Sizes and speeds of the built site: gzip sizes of what the first page load fetches, the time
 // to a ready page and to the first result, and the synthesis latency of benchmark tasks on the
-// CPU fallback in headless Chromium next to the same searches run natively.
+// CPU fallback in headless Chromium next to the same searches run natively (one search at beam
+// 10 each: no anytime widening, so both sides do the same work).
 // Usage: node measure.mjs SITE_DIR [EXEDEC_BINARY] [TASKS_PER_DSL]
 
 import { execFileSync } from "node:child_process";
@@ -68,7 +69,7 @@ async function main() {
           const out = [];
           for (const t of tasks) {
             const start = performance.now();
-            const r = await synthesize({ dsl, examples: t.examples, beam: 10, backend: "cpu" });
+            const r = await synthesize({ dsl, examples: t.examples, beam: 10, budget: 0, backend: "cpu" });
             out.push({ wall: performance.now() - start, search: r.millis, solved: r.solved });
           }
           return out;
@@ -76,7 +77,7 @@ async function main() {
         { dsl, tasks },
       );
       const nativeMs = tasks.map((t) => {
-        const args = ["synthesize", "--dsl", dsl, "--models", join(site, "models", dsl), "--beam", "10"];
+        const args = ["synthesize", "--dsl", dsl, "--models", join(site, "models", dsl), "--beam", "10", "--budget", "0"];
         t.examples.forEach((e) => args.push("--example", cliExample(dsl, e)));
         let out;
         try {

@@ -111,7 +111,9 @@ test("the docs page's widgets fire exedec-result", async (browser, base) => {
     return out;
   });
   for (const { returned, event } of results) {
-    assert.deepEqual(Object.keys(event).sort(), ["backend", "millis", "program", "solved", "steps"]);
+    assert.deepEqual(Object.keys(event).sort(), ["backend", "beam", "beamsTried", "millis", "program", "solved", "steps"]);
+    assert.equal(event.beamsTried[0], 4);
+    assert.ok(event.beamsTried.includes(event.beam));
     assert.deepEqual(returned, event);
     assert.equal(typeof event.solved, "boolean");
     assert.ok(Array.isArray(event.steps));
@@ -130,6 +132,70 @@ test("the docs page's widgets fire exedec-result", async (browser, base) => {
   await page.close();
 });
 
+// Examples no program of the DSL produces: every search fails, so the anytime search widens.
+const UNSOLVABLE = [
+  ["abc", "q"],
+  ["abd", "xy"],
+  ["abe", "k!"],
+];
+
+async function enterUnsolvable(page) {
+  await page.waitForFunction(() => window.__exedecReady === true);
+  await page.selectOption("#dsl", "robustfill");
+  await page.selectOption("#backend", "cpu");
+  const rows = await page.$$("#examples tbody tr");
+  for (let i = 0; i < rows.length; i++) {
+    await page.fill(`#examples tbody tr:nth-child(${i + 1}) .in`, UNSOLVABLE[i % 3][0]);
+    await page.fill(`#examples tbody tr:nth-child(${i + 1}) .out`, UNSOLVABLE[i % 3][1]);
+  }
+}
+
+test("an unsolved task is searched again with a wider beam, within the time limit", async (browser, base) => {
+  const page = await openPage(browser, base, "/index.html");
+  await enterUnsolvable(page);
+  await page.fill("#beam", "1");
+  await page.fill("#budget", "8");
+  const seen = [];
+  await page.exposeFunction("__status", (t) => seen.push(t));
+  await page.evaluate(() => {
+    const status = document.getElementById("status");
+    new MutationObserver(() => window.__status(status.textContent)).observe(status, { childList: true, characterData: true, subtree: true });
+  });
+  await page.click("#run");
+  await page.waitForSelector("#result:not([hidden])", { timeout: TIMEOUT });
+  const meta = await page.textContent("#meta");
+  assert.equal(await page.textContent("#verdict"), "Not solved");
+  // The first search (beam 1) ran to its end; wider ones followed while the limit lasted.
+  assert.match(meta, /beams tried: 1, 2/);
+  assert.ok(seen.some((t) => /beam 2/.test(t)), `progress seen: ${seen.slice(0, 5).join(" | ")}`);
+  console.log(`  ${meta}`);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("cancel stops a running search and the page stays responsive", async (browser, base) => {
+  const page = await openPage(browser, base, "/index.html");
+  await enterUnsolvable(page);
+  await page.fill("#beam", "10");
+  await page.fill("#budget", "600");
+  await page.click("#run");
+  // The search runs in the worker: the page answers while it widens the beam.
+  await page.waitForFunction(() => /beam 20/.test(document.getElementById("status").textContent), null, { timeout: TIMEOUT });
+  assert.equal(await page.evaluate(() => 6 * 7), 42);
+  assert.equal(await page.isDisabled("#cancel"), false);
+  await page.click("#cancel");
+  await page.waitForFunction(() => document.getElementById("status").textContent === "cancelled");
+  assert.equal(await page.isDisabled("#run"), false);
+  assert.equal(await page.isHidden("#result"), true);
+  // A new search runs on a fresh worker.
+  await page.fill("#budget", "0");
+  await page.click("#run");
+  await page.waitForSelector("#result:not([hidden])", { timeout: TIMEOUT });
+  assert.match(await page.textContent("#meta"), /beam 10,/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test("WebGPU runs the models when the browser has an adapter", async (browser, base) => {
   const page = await openPage(browser, base, "/index.html");
   const adapter = await page.evaluate(async () => {
@@ -140,8 +206,9 @@ test("WebGPU runs the models when the browser has an adapter", async (browser, b
     console.log("  skipped: no WebGPU adapter in this browser");
     return page.close();
   }
-  // A small beam: SwiftShader runs the shaders on the CPU, slowly.
+  // A small beam and no widening: SwiftShader runs the shaders on the CPU, slowly.
   await page.fill("#beam", "2");
+  await page.fill("#budget", "0");
   const r = await runPreset(page, "deepcoder", "webgpu");
   assert.match(r.meta, /on WebGPU/);
   console.log(`  WebGPU (${adapter}): ${r.verdict} (${r.meta})`);

@@ -27,7 +27,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::device::{Backend, compiled_cpu, select};
-use crate::stream::length_key;
+use crate::stream::pool_batches;
 use crate::train::{Learner, Single, TrainArgs};
 
 /// The options of `exedec bench-train`.
@@ -253,10 +253,8 @@ fn bucketed_batches(pool: &[Example], config: &ModelConfig, args: &BenchArgs) ->
     fitting.shuffle(&mut rng);
     let per_pool = args.batch_size * crate::train::DEFAULT_LENGTH_BUCKETS;
     let mut batches = Vec::new();
-    for chunk in fitting.chunks(per_pool) {
-        let mut sorted = chunk.to_vec();
-        sorted.sort_by_key(length_key);
-        batches.extend(sorted.chunks(args.batch_size).filter(|b| b.len() == args.batch_size).map(<[_]>::to_vec));
+    for pool in fitting.chunks(per_pool) {
+        batches.extend(pool_batches(pool, args.batch_size).into_iter().filter(|b| b.len() == args.batch_size));
     }
     batches.shuffle(&mut rng);
     batches.truncate(args.steps + 2);

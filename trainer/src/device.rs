@@ -23,26 +23,10 @@ pub enum Backend {
 
 /// The backends compiled into this build.
 pub fn compiled() -> Vec<&'static str> {
-    let mut v = Vec::new();
-    if cfg!(feature = "cuda") {
-        v.push("cuda");
-    }
-    if cfg!(feature = "wgpu") {
-        v.push("wgpu");
-    }
-    if cfg!(feature = "vulkan") {
-        v.push("vulkan");
-    }
-    if cfg!(feature = "ndarray") {
-        v.push("ndarray");
-    }
-    if cfg!(feature = "flex") {
-        v.push("flex");
-    }
-    if cfg!(feature = "tch") {
-        v.push("tch");
-    }
-    v
+    let gpus =
+        [(cfg!(feature = "cuda"), "cuda"), (cfg!(feature = "wgpu"), "wgpu"), (cfg!(feature = "vulkan"), "vulkan")];
+    let gpus = gpus.into_iter().filter(|(on, _)| *on).map(|(_, name)| name);
+    gpus.chain(compiled_cpu().into_iter().map(Backend::name)).collect()
 }
 
 /// The CPU backends compiled into this build.

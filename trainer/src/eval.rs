@@ -2,102 +2,24 @@
 //! oracle models, in parallel, and summarize.
 
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use burn::prelude::Device;
-use exedec_core::data::{ModelKind, encode_task};
 use exedec_core::eval::{EvalReport, TaskResult, length_table, report_table, summarize, task_result};
-use exedec_core::model::NeuralModel;
-use exedec_core::model::neural::{MethodModels, NeuralLatentModel};
-use exedec_core::model::weights::{from_bytes, latent_from_bytes};
-use exedec_core::search::latent::{FixedCodes, WithFixedCodes};
+use exedec_core::search::oracle::oracle_models;
 use exedec_core::search::{
-    Control, ModelError, OracleModel, Quirks, SearchConfig, SearchOutcome, exedec_search, latent_programmer_search,
-    transformer_search,
+    AnytimeConfig, Control, LatentModels, ModelError, Models, Quirks, SearchConfig, SearchOutcome, StepModel,
+    anytime_search,
 };
 use exedec_core::task::read_records;
-use exedec_core::{DeepCoder, Domain, Dsl, Method, RobustFill, Split, Task};
+use exedec_core::{DeepCoder, Domain, Dsl, Method, RobustFill, Spec, Split, Task};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::device::{Backend, select};
-
-/// Where the models come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ModelsArg {
-    Oracle,
-    Dir(PathBuf),
-}
-
-impl std::str::FromStr for ModelsArg {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(if s == "oracle" { ModelsArg::Oracle } else { ModelsArg::Dir(PathBuf::from(s)) })
-    }
-}
-
-impl std::fmt::Display for ModelsArg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ModelsArg::Oracle => f.write_str("oracle"),
-            ModelsArg::Dir(d) => write!(f, "{}", d.display()),
-        }
-    }
-}
-
-/// The weight file of one model type in a models folder: `<model>.exw`, or
-/// `<dsl>-<model>.exw`.
-pub fn weight_path(dir: &Path, dsl: Dsl, kind: ModelKind) -> Result<PathBuf> {
-    let candidates = [
-        dir.join(format!("{kind}.exw")),
-        dir.join(format!("{dsl}-{kind}.exw")),
-        dir.join(dsl.name()).join(format!("{kind}.exw")),
-    ];
-    candidates.iter().find(|p| p.exists()).cloned().with_context(|| {
-        format!("no {kind} weights for {dsl} in {} (expected {})", dir.display(), candidates[0].display())
-    })
-}
-
-/// Loads one trained model for the search.
-pub fn load_model(dir: &Path, dsl: Dsl, kind: ModelKind, backend: Backend) -> Result<NeuralModel> {
-    let (path, bytes, device) = read_weights(dir, dsl, kind, backend)?;
-    let loaded =
-        from_bytes(&bytes, Some((kind, dsl)), &device).with_context(|| format!("loading {}", path.display()))?;
-    Ok(NeuralModel::new(loaded.model, loaded.header.config, device))
-}
-
-/// The weight file of one model type (its path and bytes) and the device to load it on.
-fn read_weights(dir: &Path, dsl: Dsl, kind: ModelKind, backend: Backend) -> Result<(PathBuf, Vec<u8>, Device)> {
-    let path = weight_path(dir, dsl, kind)?;
-    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-    let (device, _) = select(backend)?;
-    Ok((path, bytes, device))
-}
-
-/// Loads a trained Latent Programmer for the search.
-pub fn load_latent(dir: &Path, dsl: Dsl, backend: Backend) -> Result<NeuralLatentModel> {
-    let (path, bytes, device) = read_weights(dir, dsl, ModelKind::LatentProgrammer, backend)?;
-    let loaded =
-        latent_from_bytes(&bytes, Some(dsl), &device).with_context(|| format!("loading {}", path.display()))?;
-    Ok(NeuralLatentModel::new(loaded.model, loaded.config, device))
-}
-
-/// The trained models a method needs.
-pub fn load_method(dir: &Path, dsl: Dsl, method: Method, backend: Backend) -> Result<MethodModels> {
-    let steps = |subgoal, step| MethodModels::Steps { subgoal, step };
-    Ok(match method {
-        Method::Exedec => steps(
-            Some(load_model(dir, dsl, ModelKind::Subgoal, backend)?),
-            load_model(dir, dsl, ModelKind::Synthesizer, backend)?,
-        ),
-        Method::NoSubgoal => steps(None, load_model(dir, dsl, ModelKind::NoSubgoal, backend)?),
-        Method::Transformer => steps(None, load_model(dir, dsl, ModelKind::Transformer, backend)?),
-        Method::LatentProgrammer => MethodModels::LatentProgrammer(load_latent(dir, dsl, backend)?),
-    })
-}
+use crate::device::Backend;
+use crate::models::{ModelsArg, load_method};
 
 /// Runs a method on one task with oracle models built from its ground truth.
 pub fn run_oracle<D: Domain>(
@@ -106,44 +28,32 @@ pub fn run_oracle<D: Domain>(
     method: Method,
     config: &SearchConfig,
 ) -> Result<SearchOutcome<D>, ModelError> {
-    let enc = encode_task(domain, task)
-        .map_err(|e| ModelError::Input(format!("the task has no usable ground truth: {e}")))?;
-    let sep = domain.io_vocab().separator().unwrap_or(0);
-    let (io, prog) = (domain.io_vocab().len(), domain.program_vocab().len());
-    let spec = task.spec();
-    let oracle = |kind, v| OracleModel::new(kind, [&enc], v, sep);
+    let models = oracle_models(domain, task, method, None)?;
+    pollster::block_on(models.search(domain, &task.spec(), config, &mut Control::default()))
+}
+
+/// One task's search, at the fixed beam or (with a budget) the anytime search; the outcome
+/// and, for the anytime search, the beam that gave it.
+fn search_task<D: Domain, S: StepModel, L: LatentModels>(
+    models: &Models<S, L>,
+    domain: &D,
+    spec: &Spec<D>,
+    args: &EvalArgs,
+) -> (Result<SearchOutcome<D>, ModelError>, Option<usize>) {
+    let config = SearchConfig { beam_size: args.beam, max_steps: None, quirks: args.quirks };
     let mut control = Control::default();
-    pollster::block_on(async {
-        match method {
-            Method::Exedec => {
-                let (sub, syn) = (oracle(ModelKind::Subgoal, io), oracle(ModelKind::Synthesizer, prog));
-                exedec_search(domain, &spec, Some(&sub), &syn, config, &mut control).await
-            }
-            Method::NoSubgoal => {
-                exedec_search(
-                    domain,
-                    &spec,
-                    None::<&OracleModel>,
-                    &oracle(ModelKind::NoSubgoal, prog),
-                    config,
-                    &mut control,
-                )
-                .await
-            }
-            Method::Transformer => {
-                transformer_search(domain, &spec, &oracle(ModelKind::Transformer, prog), config, &mut control).await
-            }
-            // Codes mean what a trained codebook makes them mean, so the oracle proposes a fixed
-            // code sequence and the program oracle ignores it: this checks the two-level search.
-            Method::LatentProgrammer => {
-                let models = WithFixedCodes {
-                    predictor: FixedCodes { codes: vec![3], vocab: 40, p: 0.9 },
-                    programs: oracle(ModelKind::Transformer, prog),
-                };
-                latent_programmer_search(domain, &spec, &models, config, &mut control).await
+    match args.budget {
+        None => (pollster::block_on(models.search(domain, spec, &config, &mut control)), None),
+        Some(budget_seconds) => {
+            let anytime = AnytimeConfig { budget_seconds, first_beam: args.beam, search: config, ..AnytimeConfig::default() };
+            let start = Instant::now();
+            let clock = || start.elapsed().as_secs_f64();
+            match pollster::block_on(anytime_search(models, domain, spec, &anytime, &clock, &mut control)) {
+                Ok(a) => (Ok(a.outcome), Some(a.beam_size)),
+                Err(e) => (Err(e), None),
             }
         }
-    })
+    }
 }
 
 pub struct EvalArgs {
@@ -158,6 +68,9 @@ pub struct EvalArgs {
     pub out: PathBuf,
     pub quirks: Quirks,
     pub backend: Backend,
+    /// Seconds per task for the anytime search (`beam` is then its first beam); `None` for
+    /// the fixed beam.
+    pub budget: Option<f64>,
     pub quiet: bool,
     pub command: String,
 }
@@ -173,7 +86,6 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
         .iter()
         .map(|r| r.parse(&domain).map(|t| (r.index, t)).with_context(|| format!("task {}", r.index)))
         .collect::<Result<_>>()?;
-    let config = SearchConfig { beam_size: args.beam, max_steps: None, quirks: args.quirks };
     let neural = match &args.models {
         ModelsArg::Oracle => None,
         ModelsArg::Dir(dir) => Some(load_method(dir, args.dsl, args.method, args.backend)?),
@@ -190,17 +102,16 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
             .par_iter()
             .map(|(index, task)| {
                 let start = Instant::now();
-                let outcome = match &neural {
-                    None => run_oracle(&domain, task, args.method, &config),
-                    Some(n) => pollster::block_on(n.search(
-                        &domain,
-                        &task.spec(),
-                        args.method,
-                        &config,
-                        &mut Control::default(),
-                    )),
+                let spec = task.spec();
+                let (outcome, beam) = match &neural {
+                    None => match oracle_models(&domain, task, args.method, None) {
+                        Ok(models) => search_task(&models, &domain, &spec, args),
+                        Err(e) => (Err(e), None),
+                    },
+                    Some(models) => search_task(models, &domain, &spec, args),
                 };
-                let r = task_result(&domain, *index, task, outcome, start.elapsed().as_secs_f64() * 1000.0);
+                let millis = start.elapsed().as_secs_f64() * 1000.0;
+                let r = TaskResult { beam, ..task_result(&domain, *index, task, outcome, millis) };
                 let mut s = solved.lock().unwrap_or_else(|e| e.into_inner());
                 *s += usize::from(r.solved);
                 bar.inc(1);
@@ -213,12 +124,16 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
     let mut report = summarize(args.dsl, args.split, args.method, args.models.to_string(), args.beam, results);
     report.command = Some(args.command.clone());
     report.tasks_file = args.data.as_ref().map(|p| p.display().to_string());
+    report.budget_seconds = args.budget;
     Ok(report)
 }
 
 pub fn run(args: EvalArgs) -> Result<EvalReport> {
     if args.beam == 0 {
         bail!("--beam must be at least 1");
+    }
+    if args.budget.is_some_and(|b| !(b.is_finite() && b >= 0.0)) {
+        bail!("--budget must be a number of seconds, at least 0");
     }
     let report = match args.dsl {
         Dsl::RobustFill => evaluate(RobustFill, &args)?,

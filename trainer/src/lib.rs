@@ -8,6 +8,7 @@ pub mod exec;
 pub mod export;
 pub mod generate;
 pub mod llm;
+pub mod models;
 pub mod plot;
 pub mod presets;
 pub mod released;

@@ -275,6 +275,7 @@ fn run_dsl<D: LlmDsl>(d: &D, text: &str, args: &LlmArgs, llm: &dyn Llm) -> Resul
                                 millis: start.elapsed().as_secs_f64() * 1e3,
                                 first_error: None,
                                 error: attempt.error.clone(),
+                                beam: None,
                             };
                             if let Ok(mut r) = results.lock() {
                                 r.push((i, result, attempt));

@@ -10,10 +10,11 @@ use clap::{Parser, Subcommand};
 use exedec_core::Method;
 use exedec_core::llm::Style;
 use exedec_core::model::weights::Precision;
-use exedec_core::search::Quirks;
+use exedec_core::search::{AnytimeConfig, Quirks};
 use exedec_core::{Dsl, Part, Split};
 use exedec_trainer::device::Backend;
-use exedec_trainer::eval::{EvalArgs, ModelsArg};
+use exedec_trainer::eval::EvalArgs;
+use exedec_trainer::models::ModelsArg;
 use exedec_trainer::{bench, eval, exec, export, generate, llm, presets, synthesize, train};
 
 #[derive(Parser)]
@@ -80,6 +81,11 @@ enum Command {
         args: train::TrainArgs,
         #[arg(long)]
         resume: bool,
+        /// When the run has no checkpoint (e.g. on a new machine), start from this exported
+        /// weight file: its parameters and step count, a fresh optimizer, the data order from
+        /// the start (recorded in metrics.jsonl). A checkpoint, when present, wins with --resume.
+        #[arg(long, value_name = "WEIGHTS.exw")]
+        from_weights: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Backend::Auto)]
         backend: Backend,
         /// CPU threads of the backend (default: all cores). A run resumes bit for bit with the
@@ -130,6 +136,10 @@ enum Command {
         quirk_pads: bool,
         #[arg(long, value_enum, default_value_t = Backend::Cpu)]
         backend: Backend,
+        /// Measure the anytime search: up to this many seconds per task, starting at --beam and
+        /// doubling the beam while the task is unsolved (default: one search at --beam).
+        #[arg(long, value_name = "SECONDS")]
+        budget: Option<f64>,
         #[arg(long)]
         quiet: bool,
     },
@@ -212,10 +222,19 @@ enum Command {
         examples: Vec<String>,
         #[arg(long, default_value = "exedec")]
         method: Method,
+        /// The first beam: if it finds no program that reproduces every example, the search
+        /// starts again with twice the beam, while the budget lasts (up to beam 320).
         #[arg(long, default_value_t = 10)]
         beam: usize,
+        /// Seconds the search may take in all (0: the first beam only). The first beam always
+        /// runs to its end.
+        #[arg(long, value_name = "SECONDS", default_value_t = AnytimeConfig::DEFAULT_BUDGET_SECONDS)]
+        budget: f64,
         #[arg(long, value_enum, default_value_t = Backend::Cpu)]
         backend: Backend,
+        /// No progress lines on stderr.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Write the web page's preset tasks (the shortest tasks of each released test set).
     #[command(hide = true)]
@@ -249,10 +268,10 @@ fn main() -> Result<()> {
         Command::Generate { dsl, split, part, count, seed, out, shard_size, threads, format, quiet } => {
             generate::run(generate::Args { dsl, split, part, count, seed, out, shard_size, threads, format, quiet })
         }
-        Command::Train { args, resume, backend, threads, quiet } => {
+        Command::Train { args, resume, from_weights, backend, threads, quiet } => {
             exedec_trainer::device::set_threads(threads)?;
             exedec_trainer::device::keep_freed_memory();
-            train::run(args, train::RunOptions { resume, backend, quiet, stop_after: None }).map(|_| ())
+            train::run(args, train::RunOptions { resume, backend, quiet, stop_after: None, from_weights }).map(|_| ())
         }
         Command::BenchTrain { args } => bench::run(args),
         Command::Eval {
@@ -268,6 +287,7 @@ fn main() -> Result<()> {
             quirk_eos,
             quirk_pads,
             backend,
+            budget,
             quiet,
         } => {
             let command = std::env::args().collect::<Vec<_>>().join(" ");
@@ -284,6 +304,7 @@ fn main() -> Result<()> {
                 out,
                 quirks,
                 backend,
+                budget,
                 quiet,
                 command,
             };
@@ -331,8 +352,9 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::Synthesize { dsl, models, examples, method, beam, backend } => {
-            let solved = synthesize::run(synthesize::SynthArgs { dsl, models, examples, method, beam, backend })?;
+        Command::Synthesize { dsl, models, examples, method, beam, budget, backend, quiet } => {
+            let args = synthesize::SynthArgs { dsl, models, examples, method, beam, budget, backend, quiet };
+            let solved = synthesize::run(args)?;
             if !solved {
                 std::process::exit(1);
             }

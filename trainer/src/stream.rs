@@ -181,6 +181,14 @@ fn produce(spec: StreamSpec, from: Cursor, tx: SyncSender<Item>) {
     }
 }
 
+/// A pool's batches in length order: the pool sorted by [`length_key`] and cut into batches of
+/// `batch_size` (the last may be smaller). The stream then shuffles their order.
+pub fn pool_batches(pool: &[Example], batch_size: usize) -> Vec<Vec<Example>> {
+    let mut sorted: Vec<&Example> = pool.iter().collect();
+    sorted.sort_by_key(|e| length_key(e));
+    sorted.chunks(batch_size).map(|c| c.iter().map(|&e| e.clone()).collect()).collect()
+}
+
 /// Sends a shard's batches from length-sorted pools, starting at `cursor.offset` (a batch
 /// boundary of a pool). Returns false when the receiver has gone.
 fn emit_pools(
@@ -196,9 +204,7 @@ fn emit_pools(
         let pool = cursor.offset / pool_len;
         let start = pool * pool_len;
         let end = (start + pool_len).min(examples.len());
-        let mut sorted: Vec<&Example> = examples[start..end].iter().collect();
-        sorted.sort_by_key(|e| length_key(e));
-        let mut batches: Vec<Vec<Example>> = sorted.chunks(b).map(|c| c.iter().map(|&e| e.clone()).collect()).collect();
+        let mut batches = pool_batches(&examples[start..end], b);
         batches.shuffle(&mut ChaCha8Rng::seed_from_u64(mix(&[spec.seed, cursor.epoch, file as u64, pool as u64])));
         let done = (cursor.offset - start) / b;
         for (j, batch) in batches.into_iter().enumerate().skip(done) {

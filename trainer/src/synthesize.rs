@@ -4,12 +4,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use exedec_core::search::{Control, SearchConfig, SearchOutcome};
+use exedec_core::search::{AnytimeConfig, AnytimeOutcome, Control, Progress, anytime_search};
 use exedec_core::user::{deepcoder_spec, robustfill_spec, split_arrow, split_values};
 use exedec_core::{DeepCoder, Domain, Dsl, Method, RobustFill, Spec};
 
 use crate::device::{Backend, select};
-use crate::eval::{ModelsArg, load_method};
+use crate::models::{ModelsArg, load_method};
 use exedec_core::model::neural::MethodModels;
 
 /// The default models folder: `static/models/<dsl>` of the project, found from the current
@@ -33,13 +33,32 @@ pub struct SynthArgs {
     pub models: Option<ModelsArg>,
     pub examples: Vec<String>,
     pub method: Method,
+    /// The first beam of the anytime search.
     pub beam: usize,
+    /// Seconds the anytime search may take (0: the first beam only).
+    pub budget: f64,
     pub backend: Backend,
+    /// No progress lines on stderr.
+    pub quiet: bool,
 }
 
-fn print_outcome<D: Domain>(domain: &D, spec: &Spec<D>, out: &SearchOutcome<D>, millis: f64, backend: &str) {
+fn print_outcome<D: Domain>(domain: &D, spec: &Spec<D>, anytime: &AnytimeOutcome<D>, millis: f64, backend: &str) {
+    let out = &anytime.outcome;
     let status = if out.solved { "solved" } else { "not solved" };
-    println!("{status} in {} steps ({millis:.0} ms on {backend})", out.iterations);
+    let found = match (&out.program, out.steps.len()) {
+        (None, _) => "no program".to_string(),
+        (Some(_), 1) => "a 1-step program".to_string(),
+        (Some(_), n) => format!("a {n}-step program"),
+    };
+    let iterations = match out.iterations {
+        1 => "1 search iteration".to_string(),
+        n => format!("{n} search iterations"),
+    };
+    let tried = anytime.beams_tried.iter().map(usize::to_string).collect::<Vec<_>>().join(", ");
+    println!(
+        "{status} ({found}; {iterations}, {millis:.0} ms on {backend}; beam {}, beams tried: {tried})",
+        anytime.beam_size
+    );
     let program = out.program.as_ref();
     match program {
         Some(p) => println!("program: {}", domain.format_readable(p)),
@@ -66,23 +85,34 @@ fn print_outcome<D: Domain>(domain: &D, spec: &Spec<D>, out: &SearchOutcome<D>, 
     }
 }
 
-/// Runs the search on a specification and prints the outcome; whether it solved the task.
+/// Runs the anytime search on a specification and prints the outcome; whether it solved the
+/// task.
 fn solve<D: Domain>(
     domain: &D,
     spec: &Spec<D>,
-    method: Method,
     neural: &MethodModels,
-    config: &SearchConfig,
+    config: &AnytimeConfig,
+    args: &SynthArgs,
     backend: &str,
 ) -> Result<bool> {
     let start = Instant::now();
-    let out = pollster::block_on(neural.search(domain, spec, method, config, &mut Control::default()))?;
+    let clock = || start.elapsed().as_secs_f64();
+    let mut report = |p: Progress| {
+        if let Progress::Beam { beam_size, attempt } = p
+            && attempt > 0
+            && !args.quiet
+        {
+            eprintln!("not solved yet after {:.1} s; searching at beam {beam_size}", clock());
+        }
+    };
+    let mut control = Control { should_stop: None, progress: Some(&mut report) };
+    let out = pollster::block_on(anytime_search(neural, domain, spec, config, &clock, &mut control))?;
     print_outcome(domain, spec, &out, start.elapsed().as_secs_f64() * 1000.0, backend);
-    Ok(out.solved)
+    Ok(out.outcome.solved)
 }
 
 pub fn run(args: SynthArgs) -> Result<bool> {
-    let models = match args.models {
+    let models = match args.models.clone() {
         Some(m) => m,
         None => ModelsArg::Dir(
             default_models(args.dsl).context("no models given and no static/models folder found; pass --models")?,
@@ -92,21 +122,24 @@ pub fn run(args: SynthArgs) -> Result<bool> {
     let neural = load_method(&dir, args.dsl, args.method, args.backend)?;
     let limits = neural.limits();
     let (_, backend) = select(args.backend)?;
-    let config = SearchConfig { beam_size: args.beam, ..SearchConfig::default() };
+    if !(args.budget.is_finite() && args.budget >= 0.0) {
+        bail!("--budget must be a number of seconds, at least 0");
+    }
+    let config = AnytimeConfig { budget_seconds: args.budget, first_beam: args.beam, ..AnytimeConfig::default() };
     let lines: Vec<(usize, &String)> = args.examples.iter().enumerate().collect();
     let split =
         |i: usize, l: &str| split_arrow(l).with_context(|| format!("example {}: expected `INPUT -> OUTPUT`", i + 1));
     let solved = match args.dsl {
         Dsl::RobustFill => {
             let pairs = lines.iter().map(|(i, l)| split(*i, l)).collect::<Result<Vec<_>>>()?;
-            solve(&RobustFill, &robustfill_spec(&pairs, limits)?, args.method, &neural, &config, backend)?
+            solve(&RobustFill, &robustfill_spec(&pairs, limits)?, &neural, &config, &args, backend)?
         }
         Dsl::DeepCoder => {
             let pairs = lines
                 .iter()
                 .map(|(i, l)| split(*i, l).map(|(a, b)| (split_values(&a), b.trim().to_string())))
                 .collect::<Result<Vec<_>>>()?;
-            solve(&DeepCoder, &deepcoder_spec(&pairs, limits)?, args.method, &neural, &config, backend)?
+            solve(&DeepCoder, &deepcoder_spec(&pairs, limits)?, &neural, &config, &args, backend)?
         }
     };
     Ok(solved)

@@ -1,12 +1,20 @@
 //! `exedec synthesize` on the shipped RobustFill models: ExeDec reads whole outputs only with
 //! its SubgoalModel, so outputs longer than the SynthesizerModel's 20 tokens are accepted,
-//! while inputs keep the SynthesizerModel's limit and are refused with a typed message.
+//! while inputs keep the SynthesizerModel's limit and are refused with a typed message; the
+//! program found is printed with the outputs it produces and its decomposition, and the anytime
+//! search widens the beam of a task it does not solve.
 
 use std::process::{Command, Output};
 
+use exedec_core::{DeepCoder, Domain, RobustFill};
+
 fn synthesize(examples: &[&str]) -> Output {
+    synthesize_with(&["--beam", "2", "--budget", "0"], examples)
+}
+
+fn synthesize_with(options: &[&str], examples: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_exedec"));
-    cmd.args(["synthesize", "--dsl", "robustfill", "--beam", "2"]).env("RUST_BACKTRACE", "0");
+    cmd.args(["synthesize", "--dsl", "robustfill"]).args(options).env("RUST_BACKTRACE", "0");
     for e in examples {
         cmd.args(["--example", e]);
     }
@@ -21,10 +29,74 @@ fn exedec_takes_outputs_longer_than_its_synthesizer_reads() {
     ]);
     // The search ran (whether the small shipped models solve it or not: exit status 0 or 1).
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("solved in"), "{stdout}{stderr}");
     assert!(!stderr.contains("too long"), "{stderr}");
-    // No line shows an empty program.
-    assert!(!stdout.lines().any(|l| l.trim_end() == "program:"), "{stdout}");
+    let verdict = stdout.lines().next().unwrap_or_default();
+    assert!(verdict.ends_with("; beam 2, beams tried: 2)"), "{stdout}{stderr}");
+    let solved = verdict.starts_with("solved (");
+    assert!(solved || verdict.starts_with("not solved ("), "{verdict}");
+    assert_eq!(out.status.code(), Some(if solved { 0 } else { 1 }));
+    check_program(&stdout, &["john smith", "ada lovelace"]);
+}
+
+#[test]
+fn the_program_found_is_printed_with_what_it_computes() {
+    // The shipped DeepCoder models solve this one (README's example).
+    let out = Command::new(env!("CARGO_BIN_EXE_exedec"))
+        .args(["synthesize", "--dsl", "deepcoder", "--budget", "0"])
+        .args(["--example", "[3 1 2] -> [4 2 3]", "--example", "[5 4] -> [6 5]", "--example", "[9 0 4 2] -> [10 1 5 3]"])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("the exedec binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let verdict = stdout.lines().next().unwrap_or_default();
+    assert!(verdict.starts_with("solved (a ") && verdict.contains("-step program;"), "{verdict}");
+    let program = line(&stdout, "program: ");
+    let program = DeepCoder.parse_program(program).unwrap_or_else(|e| panic!("{program:?}: {e}"));
+    let inputs = ["x0 = [ 3 1 2 ]", "x0 = [ 5 4 ]", "x0 = [ 9 0 4 2 ]"].map(|i| DeepCoder.parse_input(i).unwrap());
+    let outputs = ["[ 4 2 3 ]", "[ 6 5 ]", "[ 10 1 5 3 ]"].map(|o| DeepCoder.parse_output(o).unwrap());
+    assert!(DeepCoder.satisfies(&program, &inputs, &outputs), "{stdout}");
+    assert_eq!(line(&stdout, "outputs: "), "[ 4 2 3 ] | [ 6 5 ] | [ 10 1 5 3 ]");
+    // One "step k:" block per statement of the program.
+    let steps = stdout.lines().filter(|l| l.starts_with("step ")).count();
+    assert_eq!(steps, DeepCoder.steps(&program).len());
+}
+
+/// The program line: `(none)` with no outputs line, or a RobustFill program that parses and
+/// whose outputs line is what it computes on `inputs`.
+fn check_program(stdout: &str, inputs: &[&str]) {
+    let program = line(stdout, "program: ");
+    if program == "(none)" {
+        assert!(!stdout.starts_with("solved"), "{stdout}");
+        assert!(!stdout.contains("\noutputs: "), "{stdout}");
+        return;
+    }
+    let program = RobustFill.parse_readable(program).unwrap_or_else(|e| panic!("{program:?}: {e}"));
+    let produced: Vec<String> = inputs
+        .iter()
+        .map(|i| match RobustFill.execute(&program, &RobustFill.parse_input(i).unwrap()) {
+            Ok(o) => RobustFill.format_output(&o),
+            Err(e) => format!("<{e}>"),
+        })
+        .collect();
+    assert_eq!(line(stdout, "outputs: "), produced.join(" | "));
+}
+
+/// The text after `prefix` on the line that starts with it.
+fn line<'a>(stdout: &'a str, prefix: &str) -> &'a str {
+    stdout.lines().find_map(|l| l.strip_prefix(prefix)).unwrap_or_else(|| panic!("no {prefix:?} line in {stdout}"))
+}
+
+#[test]
+fn an_unsolved_task_is_searched_again_with_a_wider_beam() {
+    // No program maps these inputs to these outputs, so every search fails and the beam widens
+    // until the budget runs out (the first search always runs to its end).
+    let out = synthesize_with(&["--beam", "1", "--budget", "10"], &["abc -> q", "abd -> xy", "abe -> k!"]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.starts_with("not solved ("), "{stdout}");
+    assert!(stdout.lines().next().unwrap().contains("beams tried: 1, 2"), "{stdout}");
+    assert!(stderr.contains("searching at beam 2"), "{stderr}");
 }
 
 #[test]

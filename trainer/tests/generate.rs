@@ -1,16 +1,13 @@
 //! `exedec generate`: the same seed gives the same bytes whatever the thread count, and an
 //! interrupted run resumes to the same dataset.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use exedec_core::{Dsl, Part, Split};
 use exedec_trainer::generate::{self, Args, Format};
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("exedec-gen-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+mod common;
+use common::temp;
 
 fn args(dsl: Dsl, out: &Path, threads: usize) -> Args {
     Args {

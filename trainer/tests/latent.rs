@@ -5,68 +5,30 @@
 use std::path::{Path, PathBuf};
 
 use exedec_core::data::{ModelKind, examples};
-use exedec_core::model::Preset;
 use exedec_core::model::weights::Precision;
 use exedec_core::search::{Control, EncoderInput, latent_candidates};
-use exedec_core::{DeepCoder, Domain, Dsl, Method, Part, Split};
+use exedec_core::{DeepCoder, Domain, Dsl, Method, Split};
 use exedec_trainer::device::{Backend, select};
-use exedec_trainer::eval::{self, EvalArgs, ModelsArg, load_latent};
-use exedec_trainer::train::{self, Latent, Learner, RunOptions, TrainArgs, checkpoint_dir, read_metrics};
-use exedec_trainer::{export, generate};
+use exedec_trainer::eval::{self, EvalArgs};
+use exedec_trainer::models::{ModelsArg, load_latent};
+use exedec_trainer::train::{self, Latent, Learner, TrainArgs, checkpoint_dir, read_metrics};
+use exedec_trainer::export;
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("exedec-latent-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::{quiet, temp, tiny_run, train_data};
 
 fn data(dir: &Path, count: usize) -> PathBuf {
-    let out = dir.join("data");
-    generate::run(generate::Args {
-        dsl: Dsl::DeepCoder,
-        split: Split::None,
-        part: Part::Train,
-        count,
-        seed: 8,
-        out: out.clone(),
-        shard_size: None,
-        threads: Some(1),
-        format: generate::Format::Bin,
-        quiet: true,
-    })
-    .unwrap();
-    out
+    train_data(dir, Dsl::DeepCoder, count, 8)
 }
 
 fn args(data: PathBuf, out: PathBuf, steps: u64, pretrain_steps: u64) -> TrainArgs {
     TrainArgs {
-        dsl: Dsl::DeepCoder,
-        split: Split::None,
-        model: ModelKind::LatentProgrammer,
-        preset: Preset::Tiny,
-        data,
-        out,
-        steps,
         batch_size: 8,
         lr: 5e-3,
-        warmup: 20,
-        weight_decay: 0.0,
         seed: 4,
-        checkpoint_every: 10,
-        eval_every: 0,
-        log_every: 1,
-        held_out: 0,
-        dropout: Some(0.0),
-        length_buckets: None,
-        loss_normalization: None,
-        workers: None,
         pretrain_steps,
+        ..tiny_run(Dsl::DeepCoder, ModelKind::LatentProgrammer, data, out, steps)
     }
-}
-
-fn quiet() -> RunOptions {
-    RunOptions { resume: false, backend: Backend::Cpu, quiet: true, stop_after: None }
 }
 
 #[test]
@@ -120,6 +82,7 @@ fn a_tiny_latent_programmer_overfits_a_handful_of_tasks_and_runs_the_search() {
         out: dir.join("eval.json"),
         quirks: Default::default(),
         backend: Backend::Cpu,
+        budget: None,
         quiet: true,
         command: "test".into(),
     })

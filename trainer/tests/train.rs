@@ -4,69 +4,23 @@
 use std::path::{Path, PathBuf};
 
 use exedec_core::data::{ModelKind, examples};
-use exedec_core::model::Preset;
-use exedec_core::{DeepCoder, Domain, Dsl, Part, Split};
+use exedec_core::{DeepCoder, Domain, Dsl};
 use exedec_trainer::device::Backend;
-use exedec_trainer::generate;
 use exedec_trainer::train::{self, LossNormalization, Metric, RunOptions, TrainArgs, read_metrics};
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("exedec-train-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::{quiet, temp, tiny_run, train_data};
 
 fn data(dir: &Path, count: usize) -> PathBuf {
-    data_for(dir, Dsl::RobustFill, count)
+    train_data(dir, Dsl::RobustFill, count, 3)
 }
 
 fn data_for(dir: &Path, dsl: Dsl, count: usize) -> PathBuf {
-    let out = dir.join(format!("data-{dsl}"));
-    generate::run(generate::Args {
-        dsl,
-        split: Split::None,
-        part: Part::Train,
-        count,
-        seed: 3,
-        out: out.clone(),
-        shard_size: None,
-        threads: Some(1),
-        format: generate::Format::Bin,
-        quiet: true,
-    })
-    .unwrap();
-    out
+    train_data(dir, dsl, count, 3)
 }
 
 fn args(data: PathBuf, out: PathBuf, steps: u64) -> TrainArgs {
-    TrainArgs {
-        dsl: Dsl::RobustFill,
-        split: Split::None,
-        model: ModelKind::Synthesizer,
-        preset: Preset::Tiny,
-        data,
-        out,
-        steps,
-        batch_size: 32,
-        lr: 3e-3,
-        warmup: 20,
-        weight_decay: 0.0,
-        seed: 5,
-        checkpoint_every: 10,
-        eval_every: 0,
-        log_every: 1,
-        held_out: 0,
-        dropout: Some(0.0),
-        length_buckets: None,
-        loss_normalization: None,
-        workers: None,
-        pretrain_steps: 10_000,
-    }
-}
-
-fn quiet() -> RunOptions {
-    RunOptions { resume: false, backend: Backend::Cpu, quiet: true, stop_after: None }
+    tiny_run(Dsl::RobustFill, ModelKind::Synthesizer, data, out, steps)
 }
 
 #[test]
@@ -223,5 +177,56 @@ fn two_workers_are_deterministic_and_resume_exactly() {
     one.steps = 30;
     let err = train::run(one, RunOptions { resume: true, ..quiet() }).unwrap_err().to_string();
     assert!(err.contains("--workers 2"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A run whose checkpoint is gone continues from its exported weights: the parameters and
+/// step count come from the file, the optimizer is fresh, and the restart is recorded; a file
+/// of another model type or network is refused with a message.
+#[test]
+fn a_run_restarts_from_exported_weights() {
+    let dir = temp("from-weights");
+    let data = data(&dir, 200);
+    let first = dir.join("first");
+    train::run(args(data.clone(), first.clone(), 20), quiet()).unwrap();
+    let before = losses(&read_metrics(&first));
+    let weights = dir.join("synthesizer.exw");
+    exedec_trainer::export::run(&first, &weights, exedec_core::model::weights::Precision::F32, None).unwrap();
+
+    // A new folder, as on another machine: no checkpoint, only the weight file.
+    let second = dir.join("second");
+    let from = RunOptions { resume: true, from_weights: Some(weights.clone()), ..quiet() };
+    let state = train::run(args(data.clone(), second.clone(), 30), from).unwrap();
+    assert_eq!(state.step, 30);
+    assert_eq!(state.restarts, vec![train::Restart { step: 20, weights: weights.display().to_string() }]);
+    let metrics = read_metrics(&second);
+    let event = metrics.iter().find(|m| m.event.is_some()).expect("the restart is logged");
+    assert_eq!(event.step, 20);
+    assert!(event.event.as_deref().unwrap().contains("fresh optimizer"), "{:?}", event.event);
+    let after: Vec<f64> = metrics.iter().filter(|m| m.step > 20).map(|m| m.loss.unwrap()).collect();
+    assert_eq!(after.len(), 10);
+    // The trained parameters were loaded: the first loss after the restart is near the end of
+    // the first run, far below a fresh model's.
+    let start = before[..3].iter().map(|x| x.1).sum::<f64>() / 3.0;
+    assert!(after[0] < 0.8 * start, "loss after the restart {} vs {start} at the start", after[0]);
+
+    // With a checkpoint present, --resume uses it (the weight file is not read again).
+    let state = train::run(args(data.clone(), second.clone(), 35), RunOptions {
+        resume: true,
+        from_weights: Some(dir.join("missing.exw")),
+        ..quiet()
+    })
+    .unwrap();
+    assert_eq!((state.step, state.restarts.len()), (35, 1));
+
+    // Another model type or another network is refused.
+    let mut other = args(data.clone(), dir.join("subgoal"), 30);
+    other.model = ModelKind::Subgoal;
+    let err = train::run(other, RunOptions { from_weights: Some(weights.clone()), ..quiet() }).unwrap_err();
+    assert!(format!("{err:#}").contains("subgoal"), "{err:#}");
+    let mut other = args(data, dir.join("dropout"), 30);
+    other.dropout = Some(0.2);
+    let err = train::run(other, RunOptions { from_weights: Some(weights), ..quiet() }).unwrap_err();
+    assert!(format!("{err:#}").contains("differs from this run"), "{err:#}");
     std::fs::remove_dir_all(&dir).ok();
 }

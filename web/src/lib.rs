@@ -14,7 +14,7 @@ use exedec_core::data::ModelKind;
 use exedec_core::model::NeuralModel;
 use exedec_core::model::neural::{MethodModels, NeuralLatentModel};
 use exedec_core::model::weights::{from_bytes, latent_from_bytes};
-use exedec_core::search::{Control, Progress, SearchConfig, SearchOutcome};
+use exedec_core::search::{AnytimeConfig, AnytimeOutcome, Control, Progress, anytime_search};
 use exedec_core::user::{ExampleError, Limits, deepcoder_spec, robustfill_spec};
 use exedec_core::{DeepCoder, Domain, Dsl, Method, RobustFill, Spec};
 use serde::{Deserialize, Serialize};
@@ -69,11 +69,24 @@ pub fn backends() -> Vec<String> {
     v
 }
 
+/// The weight files a method needs, by model type (`subgoal`, `synthesizer`, ...), in the
+/// order [`Engine::create`] takes them.
+#[wasm_bindgen]
+pub fn networks(method: &str) -> Result<Vec<String>, JsValue> {
+    let method: Method = method.parse().map_err(js_error)?;
+    Ok(method.networks().iter().map(ModelKind::to_string).collect())
+}
+
+/// The anytime search's default time budget, in seconds (as `exedec synthesize`).
+#[wasm_bindgen(js_name = defaultBudget)]
+pub fn default_budget() -> f64 {
+    AnytimeConfig::DEFAULT_BUDGET_SECONDS
+}
+
 /// Loaded models of one DSL for one method.
 #[wasm_bindgen]
 pub struct Engine {
     dsl: Dsl,
-    method: Method,
     backend: String,
     models: MethodModels,
     limits: Limits,
@@ -170,7 +183,8 @@ struct StepJson {
     outputs: Vec<String>,
 }
 
-fn outcome_json<D: Domain>(d: &D, spec: &Spec<D>, out: &SearchOutcome<D>, backend: &str, millis: f64) -> Json {
+fn outcome_json<D: Domain>(d: &D, spec: &Spec<D>, anytime: &AnytimeOutcome<D>, backend: &str, millis: f64) -> Json {
+    let out = &anytime.outcome;
     let fmt = |v: &[D::Output]| v.iter().map(|o| d.format_output(o)).collect::<Vec<_>>();
     let steps: Vec<StepJson> = out
         .steps
@@ -193,40 +207,42 @@ fn outcome_json<D: Domain>(d: &D, spec: &Spec<D>, out: &SearchOutcome<D>, backen
         "backend": backend,
         "millis": millis,
         "iterations": out.iterations,
+        "beam": anytime.beam_size,
+        "beamsTried": anytime.beams_tried,
+        "stop": anytime.stop,
     })
 }
 
 #[wasm_bindgen]
 impl Engine {
-    /// Loads the models of `method` (`exedec`: SubgoalModel and SynthesizerModel bytes;
-    /// `no-subgoal`/`transformer`/`latent-programmer`: one weight file in `step`) on `backend`
-    /// (`"webgpu"` or `"cpu"`).
+    /// Loads the models of `method` on `backend` (`"webgpu"` or `"cpu"`): the bytes of its
+    /// weight files in the order [`networks`] names them.
     pub async fn create(
         dsl: String,
         method: String,
         backend: String,
-        subgoal: Option<Vec<u8>>,
-        step: Vec<u8>,
+        weights: Vec<js_sys::Uint8Array>,
     ) -> Result<Engine, JsValue> {
         let dsl: Dsl = dsl.parse().map_err(js_error)?;
         let method: Method = method.parse().map_err(js_error)?;
         let (device, name) = device(&backend).await.map_err(js_error)?;
-        let steps = |kind| load(&step, kind, dsl, &device);
-        let models = match (method, subgoal) {
-            (Method::Exedec, Some(b)) => MethodModels::Steps {
-                subgoal: Some(load(&b, ModelKind::Subgoal, dsl, &device)?),
-                step: steps(ModelKind::Synthesizer)?,
+        let kinds = method.networks();
+        if weights.len() != kinds.len() {
+            return Err(js_error(format!("{method} needs {} weight files, got {}", kinds.len(), weights.len())));
+        }
+        let bytes: Vec<Vec<u8>> = weights.iter().map(js_sys::Uint8Array::to_vec).collect();
+        let file = |kind: ModelKind| kinds.iter().position(|&k| k == kind).map(|i| &bytes[i]);
+        let models = MethodModels::assemble(
+            method,
+            |kind| load(file(kind).ok_or_else(|| js_error(format!("no {kind} weights")))?, kind, dsl, &device),
+            || {
+                let bytes = file(ModelKind::LatentProgrammer).ok_or_else(|| js_error("no Latent Programmer weights"))?;
+                let loaded = latent_from_bytes(bytes, Some(dsl), &device).map_err(js_error)?;
+                Ok(NeuralLatentModel::new(loaded.model, loaded.config, device.clone()))
             },
-            (Method::Exedec, None) => return Err(js_error("ExeDec needs the SubgoalModel's weights")),
-            (Method::NoSubgoal, _) => MethodModels::Steps { subgoal: None, step: steps(ModelKind::NoSubgoal)? },
-            (Method::Transformer, _) => MethodModels::Steps { subgoal: None, step: steps(ModelKind::Transformer)? },
-            (Method::LatentProgrammer, _) => {
-                let loaded = latent_from_bytes(&step, Some(dsl), &device).map_err(js_error)?;
-                MethodModels::LatentProgrammer(NeuralLatentModel::new(loaded.model, loaded.config, device.clone()))
-            }
-        };
+        )?;
         let limits = models.limits();
-        Ok(Engine { dsl, method, backend: name.to_string(), models, limits })
+        Ok(Engine { dsl, backend: name.to_string(), models, limits })
     }
 
     /// The backend the models run on (`webgpu` or `cpu`).
@@ -248,50 +264,50 @@ impl Engine {
         self.limits.max_output_tokens
     }
 
-    /// Synthesizes a program for the examples (JSON, as in [`validate`]). Returns JSON
-    /// `{solved, program, steps, outputs, backend, millis, iterations}`, or rejects with a
-    /// message naming the offending example. `progress` is called with
-    /// `{iteration, phase}` as the search goes.
+    /// Synthesizes a program for the examples (JSON, as in [`validate`]) with the anytime
+    /// search: beam `beam` first, then twice as wide while unsolved and `budget_seconds` last.
+    /// Returns JSON `{solved, program, steps, outputs, backend, millis, iterations, beam,
+    /// beamsTried, stop}` (`beam`: the search that gave the result), or rejects with a message
+    /// naming the offending example. `progress` is called with `{beam, attempt, seconds}` when
+    /// a search starts and `{iteration, phase}` as it goes.
     pub async fn synthesize(
         &self,
         examples_json: String,
         beam: usize,
+        budget_seconds: f64,
         progress: Option<js_sys::Function>,
     ) -> Result<String, JsValue> {
         let parsed = spec_of(self.dsl, &examples_json, self.limits).map_err(|e| js_error(e.to_string()))?;
-        let config = SearchConfig { beam_size: beam.clamp(1, 64), ..SearchConfig::default() };
+        let budget_seconds = if budget_seconds.is_finite() { budget_seconds.clamp(0.0, 600.0) } else { 0.0 };
+        let config = AnytimeConfig { budget_seconds, first_beam: beam.clamp(1, 320), ..AnytimeConfig::default() };
+        let start = js_sys::Date::now();
+        let clock = || (js_sys::Date::now() - start) / 1000.0;
         let mut report = |p: Progress| {
-            if let (Some(f), Progress::Phase { iteration, subgoal }) = (&progress, p) {
-                let msg = json!({"iteration": iteration + 1, "phase": if subgoal { "subgoal" } else { "synthesis" }});
+            let msg = match p {
+                Progress::Phase { iteration, subgoal } => {
+                    json!({"iteration": iteration + 1, "phase": if subgoal { "subgoal" } else { "synthesis" }})
+                }
+                Progress::Beam { beam_size, attempt } => {
+                    json!({"beam": beam_size, "attempt": attempt, "seconds": clock()})
+                }
+                Progress::Iteration { .. } => return,
+            };
+            if let Some(f) = &progress {
                 let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&msg.to_string()));
             }
         };
         let mut control = Control { should_stop: None, progress: Some(&mut report) };
-        let start = js_sys::Date::now();
         let json = match parsed {
             Parsed::RobustFill(spec) => {
-                let out = self.run(&RobustFill, &spec, &config, &mut control).await?;
-                outcome_json(&RobustFill, &spec, &out, &self.backend, js_sys::Date::now() - start)
+                let out = anytime_search(&self.models, &RobustFill, &spec, &config, &clock, &mut control).await;
+                outcome_json(&RobustFill, &spec, &out.map_err(js_error)?, &self.backend, js_sys::Date::now() - start)
             }
             Parsed::DeepCoder(spec) => {
-                let out = self.run(&DeepCoder, &spec, &config, &mut control).await?;
-                outcome_json(&DeepCoder, &spec, &out, &self.backend, js_sys::Date::now() - start)
+                let out = anytime_search(&self.models, &DeepCoder, &spec, &config, &clock, &mut control).await;
+                outcome_json(&DeepCoder, &spec, &out.map_err(js_error)?, &self.backend, js_sys::Date::now() - start)
             }
         };
         Ok(json.to_string())
-    }
-}
-
-impl Engine {
-    async fn run<D: Domain>(
-        &self,
-        d: &D,
-        spec: &Spec<D>,
-        config: &SearchConfig,
-        control: &mut Control<'_>,
-    ) -> Result<SearchOutcome<D>, JsValue> {
-        let out = self.models.search(d, spec, self.method, config, control).await;
-        out.map_err(js_error)
     }
 }
 

@@ -1,8 +1,10 @@
-//! Training examples of each model type, cut from a tokenized task (spec §2.8, §3.6).
+//! Training examples of each model type, cut from a tokenized task (the official
+//! `tasks/*/dataset/write_data.py`).
 //!
 //! | model | encoder inputs | encoder outputs | decoder target |
 //! |---|---|---|---|
-//! | SubgoalModel | spec inputs | remaining outputs | the subgoal, examples joined by the separator |
+//! | SubgoalModel | spec inputs | remaining outputs | the subgoal, examples joined by the separator
+//! |
 //! | SynthesizerModel | spec inputs | the subgoal | the step's tokens |
 //! | No-Subgoal (combined) | spec inputs | remaining outputs | the step's tokens |
 //! | Transformer baseline | task inputs | task outputs | the whole program |

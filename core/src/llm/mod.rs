@@ -1,5 +1,6 @@
-//! Few-shot LLM experiments (spec §7): the prompts of the paper's LLM study and the loops that
-//! query a model and check its answers.
+//! Few-shot LLM experiments (the official `spec_decomposition/llm_utils.py` and
+//! `run_llm_experiment.py`): the prompts of the paper's LLM study and the loops that query a model
+//! and check its answers.
 //!
 //! - [`python`]: the Python renderings of programs shown to the LLM, and a parser for exactly
 //!   that subset, so answers run on this project's interpreters (no Python, no `exec`).
@@ -117,8 +118,8 @@ pub struct LlmTask<D: Domain> {
 
 /// What a DSL contributes to the prompts; see [`dsls`] for the two implementations.
 pub trait LlmDsl: Domain {
-    /// What the DSL is for, the functions and the constants of its description (spec §7),
-    /// for a rendering version; `None` constants leave that paragraph out.
+    /// What the DSL is for, the functions and the constants of its description (the official
+    /// `spec_decomposition/llm_utils.py`), for a rendering version; `None` constants leave that paragraph out.
     fn description_parts(&self, version: PyVersion) -> (&'static str, String, Option<String>);
     /// One step as a line of Python ("Step j code").
     fn render_step(&self, step: &Self::Step, version: PyVersion) -> Result<String>;

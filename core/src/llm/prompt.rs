@@ -1,5 +1,5 @@
 //! The prompts of the LLM study, character for character as the official
-//! `llm_utils.py` builds them (spec §7):
+//! `llm_utils.py` builds them:
 //!
 //! - a description of the DSL, then each few-shot problem as a `[BEGIN PROBLEM] ...
 //!   [END PROBLEM]` block, then the test problem's block up to where the answer goes;

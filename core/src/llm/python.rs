@@ -1,6 +1,6 @@
-//! The Python renderings of programs used in the LLM prompts (spec §7), and a parser for
-//! exactly that subset, so that an LLM's answer is run by this project's interpreters
-//! instead of a Python `exec`.
+//! The Python renderings of programs used in the LLM prompts (the official
+//! `spec_decomposition/llm_utils.py`), and a parser for exactly that subset, so that an LLM's
+//! answer is run by this project's interpreters instead of a Python `exec`.
 //!
 //! - RobustFill, version 1: `dsl.GetToken(x, dsl.Type.CHAR, -4)`; a Compose substitutes the
 //!   inner call for the outer op's `x`: `dsl.ToCase(dsl.Remove(x, dsl.Type.CHAR, 1),

@@ -1,5 +1,6 @@
-//! Pre-LayerNorm Transformer blocks (spec §5.1): an encoder block (self-attention, MLP) and
-//! an encoder-decoder block (self-attention, cross-attention, MLP), each sub-layer as
+//! Pre-LayerNorm Transformer blocks (the official `models/base_models.py`): an encoder block
+//! (self-attention, MLP) and an encoder-decoder block (self-attention, cross-attention, MLP), each
+//! sub-layer as
 //! `x + dropout(sublayer(LayerNorm(x)))`.
 
 use burn::module::{Module, Param};

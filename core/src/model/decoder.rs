@@ -1,6 +1,6 @@
-//! The decoder (spec §5.1): causal relative self-attention, relative cross-attention to all
-//! examples' encoded outputs (with Aligned Relative Attention for the SubgoalModel), MLP,
-//! then a dense layer to target logits.
+//! The decoder (the official `models/base_models.py`, `TransformerDecoder`): causal relative
+//! self-attention, relative cross-attention to all examples' encoded outputs (with Aligned Relative
+//! Attention for the SubgoalModel), MLP, then a dense layer to target logits.
 //!
 //! Two ways to run it: [`Decoder::forward`] over whole target sequences (teacher forcing,
 //! for training), and [`DecoderCache`] + [`Decoder::step`], which feed one token at a time

@@ -1,4 +1,4 @@
-//! The Specification-Transformer encoder (`SpecEncoder`, spec §5.1).
+//! The Specification-Transformer encoder (`SpecEncoder`, the official `models/base_models.py`).
 //!
 //! Each I/O example is encoded separately (the example axis is folded into the batch): the
 //! input tokens go through bidirectional self-attention blocks; the output tokens (same

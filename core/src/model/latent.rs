@@ -1,4 +1,5 @@
-//! The Latent Programmer (Hong et al., 2021), the paper's second baseline (spec §5.4).
+//! The Latent Programmer (Hong et al., 2021), the paper's second baseline (official code:
+//! `latent_programmer/models/latent_models.py` and `vqvae.py` in google-research).
 //!
 //! A program is summarized by a short sequence of discrete latent codes, one per four program
 //! tokens, and synthesis first predicts the codes from the I/O examples, then the program
@@ -301,7 +302,7 @@ impl Codebook {
     }
 }
 
-/// The whole model (spec §5.4).
+/// The whole model: autoencoder, latent predictor and program decoder.
 #[derive(Module, Debug)]
 pub struct LatentProgrammer {
     pub encoder: SpecEncoder,

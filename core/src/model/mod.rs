@@ -1,4 +1,5 @@
-//! The neural models, written with burn (spec §5).
+//! The neural models, written with burn (the official `models/base_models.py` and
+//! `spec_decomposition/decomposition_models.py`).
 //!
 //! All four model types share one architecture, [`SpecTransformer`]: the
 //! Specification-Transformer encoder ([`SpecEncoder`]) over the I/O examples and a decoder
@@ -134,11 +135,8 @@ impl std::str::FromStr for Preset {
 /// buckets as in the paper.
 pub fn preset(preset: Preset, dsl: Dsl, kind: ModelKind) -> ModelConfig {
     use ModelKind::*;
-    let (io_vocab, program_vocab, sep) = match dsl {
-        Dsl::RobustFill => (87, 316, 86),
-        Dsl::DeepCoder => (153, 153, 3),
-    };
-    let target_vocab = if kind == Subgoal { io_vocab } else { program_vocab };
+    let vocab = dsl.vocab_sizes();
+    let target_vocab = if kind == Subgoal { vocab.io } else { vocab.program };
     // (max_io_len, max_target_len, md, mpced)
     let (io, target, md, mpced) = match (dsl, kind) {
         (Dsl::RobustFill, Subgoal) => (200, 85, 200, 800),
@@ -155,12 +153,12 @@ pub fn preset(preset: Preset, dsl: Dsl, kind: ModelKind) -> ModelConfig {
         Preset::Cpu => (64, 128, 4, 2),
         Preset::Tiny => (32, 64, 2, 1),
     };
-    ModelConfig::new(io_vocab, target_vocab, md, mpced, io, target)
+    ModelConfig::new(vocab.io, target_vocab, md, mpced, io, target)
         .with_d_model(d)
         .with_d_mlp(mlp)
         .with_heads(heads)
         .with_layers(layers)
-        .with_aligned_separator((kind == Subgoal).then_some(sep))
+        .with_aligned_separator(vocab.separator.filter(|_| kind == Subgoal).map(usize::from))
 }
 
 /// The network shared by the SubgoalModel, the SynthesizerModel, the No-Subgoal (combined)
@@ -425,8 +423,8 @@ mod tests {
     fn presets_have_the_documented_sizes() {
         let dev = device();
         // The paper's size: about 25.2 M parameters besides the embeddings and the logit
-        // layer (spec §5.1); the RobustFill synthesizer adds its I/O embedding (87 × 512),
-        // its program embedding (316 × 512) and its logit layer (512 × 316 + 316).
+        // layer (as the official `models/base_models.py`); the RobustFill synthesizer adds its
+        // I/O embedding (87 × 512), its program embedding (316 × 512) and its logit layer (512 × 316 + 316).
         let paper = preset(Preset::Paper, Dsl::RobustFill, ModelKind::Synthesizer);
         let n = paper.init(&dev).num_params();
         let tables = 87 * 512 + 316 * 512 + 512 * 316 + 316;
@@ -444,5 +442,27 @@ mod tests {
         assert!((290_000..330_000).contains(&sizes[1]), "{sizes:?}");
         assert!((40_000..70_000).contains(&sizes[2]), "{sizes:?}");
         assert!(paper.clone().with_heads(5).validate().is_err());
+    }
+
+    #[test]
+    fn presets_take_their_vocabularies_from_the_token_tables() {
+        use crate::{DeepCoder, Domain, RobustFill};
+        fn check<D: Domain>(domain: &D, dsl: Dsl) {
+            let (io, program) = (domain.io_vocab(), domain.program_vocab());
+            for kind in ModelKind::ALL {
+                let c = preset(Preset::Tiny, dsl, kind);
+                assert_eq!(c.input_vocab, io.len(), "{dsl} {kind:?}");
+                let target = if kind == ModelKind::Subgoal { io.len() } else { program.len() };
+                assert_eq!(c.target_vocab, target, "{dsl} {kind:?}");
+                let aligned = (kind == ModelKind::Subgoal).then(|| io.separator().map(usize::from)).flatten();
+                assert_eq!(c.aligned_separator, aligned, "{dsl} {kind:?}");
+            }
+        }
+        check(&RobustFill, Dsl::RobustFill);
+        check(&DeepCoder, Dsl::DeepCoder);
+        // The tables the paper's models were built for.
+        assert_eq!((RobustFill.io_vocab().len(), RobustFill.program_vocab().len()), (87, 316));
+        assert_eq!((DeepCoder.io_vocab().len(), DeepCoder.program_vocab().len()), (153, 153));
+        assert!(RobustFill.io_vocab().separator().is_some() && DeepCoder.io_vocab().separator().is_some());
     }
 }

@@ -5,11 +5,7 @@ use burn::prelude::*;
 use super::batch::io_tensor;
 use super::latent::codes_tensor;
 use super::{DecoderCache, LatentConfig, LatentProgrammer, ModelConfig, SpecTransformer};
-use crate::domain::{Domain, Spec};
-use crate::search::{
-    Control, EncoderInput, LatentModels, Method, ModelError, SearchConfig, SearchOutcome, StepModel, exedec_search,
-    latent_programmer_search, transformer_search,
-};
+use crate::search::{EncoderInput, LatentModels, ModelError, Models, StepModel};
 use crate::user::Limits;
 use crate::vocab::Token;
 
@@ -166,16 +162,9 @@ impl LatentModels for NeuralLatentModel {
     }
 }
 
-/// The trained models of one search method, and the search they drive.
-#[allow(clippy::large_enum_variant, reason = "one value per loaded model set, built once and borrowed by every search")]
-pub enum MethodModels {
-    /// ExeDec (with a SubgoalModel), the No-Subgoal ablation or the Transformer baseline.
-    Steps {
-        subgoal: Option<NeuralModel>,
-        step: NeuralModel,
-    },
-    LatentProgrammer(NeuralLatentModel),
-}
+/// The trained networks of one search method, and the searches they drive
+/// ([`Models::search`], [`anytime_search`](crate::search::anytime_search)).
+pub type MethodModels = Models<NeuralModel, NeuralLatentModel>;
 
 impl MethodModels {
     /// The longest inputs and outputs (in tokens) the models read: every model reads the
@@ -183,37 +172,12 @@ impl MethodModels {
     /// SynthesizerModel reads subgoals).
     pub fn limits(&self) -> Limits {
         match self {
-            MethodModels::Steps { subgoal, step } => Limits {
-                max_input_tokens: subgoal.iter().chain([step]).map(|m| m.config.max_io_len).min().unwrap_or(usize::MAX),
-                max_output_tokens: subgoal.as_ref().unwrap_or(step).config.max_io_len,
+            Models::Exedec { subgoal, synthesizer } => Limits {
+                max_input_tokens: subgoal.config.max_io_len.min(synthesizer.config.max_io_len),
+                max_output_tokens: subgoal.config.max_io_len,
             },
-            MethodModels::LatentProgrammer(lp) => Limits::uniform(lp.config.program.max_io_len),
-        }
-    }
-
-    /// Runs `method`'s search on a specification.
-    pub async fn search<D: Domain>(
-        &self,
-        domain: &D,
-        spec: &Spec<D>,
-        method: Method,
-        config: &SearchConfig,
-        control: &mut Control<'_>,
-    ) -> Result<SearchOutcome<D>, ModelError> {
-        match (method, self) {
-            (Method::Exedec, MethodModels::Steps { subgoal, step }) => {
-                exedec_search(domain, spec, subgoal.as_ref(), step, config, control).await
-            }
-            (Method::NoSubgoal, MethodModels::Steps { step, .. }) => {
-                exedec_search(domain, spec, None::<&NeuralModel>, step, config, control).await
-            }
-            (Method::Transformer, MethodModels::Steps { step, .. }) => {
-                transformer_search(domain, spec, step, config, control).await
-            }
-            (Method::LatentProgrammer, MethodModels::LatentProgrammer(lp)) => {
-                latent_programmer_search(domain, spec, lp, config, control).await
-            }
-            _ => Err(ModelError::Input(format!("the loaded models do not run the {method} method"))),
+            Models::NoSubgoal(model) | Models::Transformer(model) => Limits::uniform(model.config.max_io_len),
+            Models::LatentProgrammer(lp) => Limits::uniform(lp.config.program.max_io_len),
         }
     }
 }

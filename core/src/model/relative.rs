@@ -1,5 +1,7 @@
-//! T5-style relative position buckets (spec §5.2) and the per-head bias they index, plus the
-//! position bookkeeping of Aligned Relative Attention (§5.3).
+//! T5-style relative position buckets (the official `models/relative_attention.py`,
+//! `make_relative_position_bucket`) and the per-head bias they index, plus the position
+//! bookkeeping of Aligned Relative Attention (the official
+//! `spec_decomposition/decomposition_models.py`).
 //!
 //! Buckets are computed on the host: the bucket of a relative position `r = key − query`
 //! depends only on `r`, the direction mode, the number of buckets and the maximum distance.

@@ -272,8 +272,10 @@ impl ModuleMapper for Load<'_> {
             Precision::F32 => raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
             Precision::F16 => raw.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
         };
-        let device = self.device.clone();
-        param.map(move |_| Tensor::from_data(TensorData::new(values, expected), &device))
+        // As burn's own record loading: the module's device and gradient tracking are kept, so
+        // a loaded model trains (`exedec train --from-weights`) as well as it searches.
+        let id = param.id;
+        param.transform_for_load(Tensor::from_data(TensorData::new(values, expected), &self.device), id)
     }
 }
 

@@ -1,7 +1,7 @@
-//! One beam-search call (spec §6.1), batched over the beam, able to start from carried
-//! state as ExeDec needs: some rows are live (their sequences start at BOS with the row's
-//! accumulated score) and some beam elements are already finished and sit in the finished
-//! pool with their scores.
+//! One beam-search call (the official `spec_decomposition/decode.py`), batched over the beam, able
+//! to start from carried state as ExeDec needs: some rows are live (their sequences start at BOS
+//! with the row's accumulated score) and some beam elements are already finished and sit in the
+//! finished pool with their scores.
 //!
 //! Each step takes the log-softmax over the full vocabulary, adds the parent's score, keeps
 //! the best 2K (row, token) candidates, moves those ending in EOS to the finished pool

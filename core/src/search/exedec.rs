@@ -1,5 +1,6 @@
-//! The ExeDec search (spec §6.2) and the No-Subgoal ablation (§6.3), written once over the
-//! [`Domain`] abstraction.
+//! The ExeDec search and the No-Subgoal ablation (the paper's Section 3; the official
+//! `spec_decomposition/end_to_end_predict.py`, prediction types `separate` and `joint`),
+//! two entry points over one loop written once over the [`Domain`] abstraction.
 //!
 //! One beam of K elements is shared by both models. Each iteration:
 //!
@@ -23,172 +24,15 @@
 use std::collections::HashSet;
 
 use super::beam::{Hypothesis, Origin, beam_search};
+use super::control::{Control, Progress};
 use super::model::{EncoderInput, ModelError, StepModel};
+use super::outcome::{BeamElement, ElementStatus, IterationBest, SearchOutcome, TraceStep};
+use super::SearchConfig;
 use crate::domain::{Domain, Dsl, Spec};
 use crate::vocab::{BOS, EOS, PAD, Token};
 
 /// The score penalty of an invalid element (the official `NEG_INF`).
 pub const INVALID_PENALTY: f64 = -1e7;
-
-/// Inference quirks of the official code (spec §6.6) that a model trained by the official
-/// pipeline may depend on. They are off by default: the models here are trained and run with
-/// the same encodings.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Quirks {
-    /// §6.6.1: after the first step, append EOS to the encoded remaining outputs (and to
-    /// DeepCoder's program states), which training data never contains.
-    pub eos_after_first_step: bool,
-    /// §6.6.2: give DeepCoder subgoal parts the padding tokens that the official splitting on
-    /// `|` and re-tokenizing on spaces leaves around them.
-    pub deepcoder_subgoal_pads: bool,
-}
-
-/// Settings of one search.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct SearchConfig {
-    /// Beam size K (10 in the paper).
-    pub beam_size: usize,
-    /// Iteration limit; `None` for the official limits (RobustFill 20; DeepCoder one new
-    /// variable per step, at most 10 variables).
-    pub max_steps: Option<usize>,
-    pub quirks: Quirks,
-}
-
-impl Default for SearchConfig {
-    fn default() -> Self {
-        SearchConfig { beam_size: 10, max_steps: None, quirks: Quirks::default() }
-    }
-}
-
-/// Which search to run. Ordered as in the results table (and [`Method::ALL`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Method {
-    /// SubgoalModel + SynthesizerModel.
-    Exedec,
-    /// The ablation: one model predicts the next step directly.
-    NoSubgoal,
-    /// The Transformer baseline: one beam search for the whole program.
-    Transformer,
-    /// The Latent Programmer baseline: a beam search over latent codes, then over programs.
-    LatentProgrammer,
-}
-
-impl Method {
-    pub const ALL: [Method; 4] = [Method::Exedec, Method::NoSubgoal, Method::Transformer, Method::LatentProgrammer];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Method::Exedec => "exedec",
-            Method::NoSubgoal => "no-subgoal",
-            Method::Transformer => "transformer",
-            Method::LatentProgrammer => "latent-programmer",
-        }
-    }
-}
-
-impl std::fmt::Display for Method {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl std::str::FromStr for Method {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().replace('_', "-").as_str() {
-            "exedec" => Ok(Method::Exedec),
-            "no-subgoal" | "nosubgoal" | "ablation" => Ok(Method::NoSubgoal),
-            "transformer" | "baseline" => Ok(Method::Transformer),
-            "latent-programmer" | "latent" | "lp" => Ok(Method::LatentProgrammer),
-            _ => Err(format!("unknown method {s:?} (expected exedec, no-subgoal, transformer or latent-programmer)")),
-        }
-    }
-}
-
-/// One step of a found program: the predicted subgoal (ExeDec), the step and what it
-/// produced on the examples.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TraceStep<D: Domain> {
-    pub subgoal: Option<Vec<D::Output>>,
-    pub step: D::Step,
-    pub outputs: Vec<D::Output>,
-}
-
-/// What the best element predicted in one iteration (for error attribution).
-#[derive(Debug, Clone, PartialEq)]
-pub struct IterationBest<D: Domain> {
-    /// The best element's subgoal after step A, if it was live and valid.
-    pub subgoal: Option<Vec<D::Output>>,
-    /// The outputs of the best element's new step after step B, if it was processed.
-    pub step_outputs: Option<Vec<D::Output>>,
-}
-
-/// Progress events, for interfaces that show the search as it runs.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Progress {
-    /// A model call is about to start.
-    Phase { iteration: usize, subgoal: bool },
-    /// An iteration ended with this many live elements.
-    Iteration { iteration: usize, live: usize, best_score: f64 },
-}
-
-/// The state of a beam element at the end of a search.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ElementStatus {
-    /// Could still be extended (the step limit was reached).
-    Live,
-    /// Its program produced the whole specification.
-    Done,
-    /// Pruned: an invalid prediction or a functional duplicate of a better element.
-    Invalid,
-}
-
-/// One element of the final beam.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BeamElement<D: Domain> {
-    pub program: D::Program,
-    pub score: f64,
-    pub status: ElementStatus,
-}
-
-/// The result of a search.
-#[derive(Debug, Clone)]
-pub struct SearchOutcome<D: Domain> {
-    pub solved: bool,
-    /// The solving program, or the best-scored program found if none solves the task; `None`
-    /// when no candidate with at least one step survived.
-    pub program: Option<D::Program>,
-    /// The decomposition of `program`, step by step.
-    pub steps: Vec<TraceStep<D>>,
-    pub score: f64,
-    /// Iterations run (a final subgoal-only iteration counts as a half step, rounded up).
-    pub iterations: usize,
-    pub best_per_iteration: Vec<IterationBest<D>>,
-    /// The final beam, best first.
-    pub beam: Vec<BeamElement<D>>,
-}
-
-/// Cancellation and progress reporting for a search (both optional).
-#[derive(Default)]
-pub struct Control<'a> {
-    /// Polled between decoding steps; the search ends with `ModelError::Cancelled`.
-    pub should_stop: Option<&'a dyn Fn() -> bool>,
-    pub progress: Option<&'a mut dyn FnMut(Progress)>,
-}
-
-impl Control<'_> {
-    pub(crate) fn stopped(&self) -> bool {
-        self.should_stop.is_some_and(|f| f())
-    }
-
-    pub(crate) fn report(&mut self, p: Progress) {
-        if let Some(f) = self.progress.as_mut() {
-            f(p);
-        }
-    }
-}
 
 use ElementStatus as Status;
 
@@ -214,7 +58,7 @@ impl<D: Domain> Element<D> {
 }
 
 /// Encodes a specification for a model, or `None` if a sequence is longer than it accepts.
-fn encode_spec<D: Domain>(
+pub(crate) fn encode_spec<D: Domain>(
     domain: &D,
     inputs: &[D::Input],
     outputs: &[Vec<Token>],
@@ -234,7 +78,7 @@ fn encode_spec<D: Domain>(
     fits.then_some(enc)
 }
 
-fn encode_outputs<D: Domain>(domain: &D, outputs: &[D::Output], eos: bool) -> Option<Vec<Vec<Token>>> {
+pub(crate) fn encode_outputs<D: Domain>(domain: &D, outputs: &[D::Output], eos: bool) -> Option<Vec<Vec<Token>>> {
     outputs
         .iter()
         .map(|o| {
@@ -269,9 +113,34 @@ fn decode_subgoal<D: Domain>(domain: &D, spec: &Spec<D>, tokens: &[Token]) -> Op
     domain.check_subgoal(spec, &subgoal).then_some(subgoal)
 }
 
-/// Runs the ExeDec search (`subgoal_model` given) or the No-Subgoal ablation (`None`, with
-/// `step_model` the combined model) on a task's examples.
+/// Runs the ExeDec search on a task's examples: each iteration the SubgoalModel predicts the
+/// next subgoal and the SynthesizerModel the step that reaches it.
 pub async fn exedec_search<D: Domain, S: StepModel, Y: StepModel>(
+    domain: &D,
+    task: &Spec<D>,
+    subgoal_model: &S,
+    synthesizer: &Y,
+    config: &SearchConfig,
+    control: &mut Control<'_>,
+) -> Result<SearchOutcome<D>, ModelError> {
+    step_search(domain, task, Some(subgoal_model), synthesizer, config, control).await
+}
+
+/// Runs the No-Subgoal ablation on a task's examples: each iteration one model predicts the
+/// next step from the remaining specification.
+pub async fn no_subgoal_search<D: Domain, M: StepModel>(
+    domain: &D,
+    task: &Spec<D>,
+    model: &M,
+    config: &SearchConfig,
+    control: &mut Control<'_>,
+) -> Result<SearchOutcome<D>, ModelError> {
+    step_search(domain, task, None::<&M>, model, config, control).await
+}
+
+/// The step-by-step search of both: with a SubgoalModel (ExeDec) or without (No-Subgoal, with
+/// `step_model` the combined model).
+async fn step_search<D: Domain, S: StepModel, Y: StepModel>(
     domain: &D,
     task: &Spec<D>,
     subgoal_model: Option<&S>,
@@ -480,91 +349,10 @@ fn finish<D: Domain>(
     }
 }
 
-/// The Transformer baseline (§6.4): one beam search for whole programs; solved if any beam
-/// element reproduces every example.
-pub async fn transformer_search<D: Domain, M: StepModel>(
-    domain: &D,
-    task: &Spec<D>,
-    model: &M,
-    config: &SearchConfig,
-    control: &mut Control<'_>,
-) -> Result<SearchOutcome<D>, ModelError> {
-    let enc = encode_whole_task(domain, task, model.max_io_len())?;
-    control.report(Progress::Phase { iteration: 0, subgoal: false });
-    let hyps = beam_search(model, &[(enc, 0.0)], &[], config.beam_size.max(1), &|| control.stopped()).await?;
-    Ok(whole_program_outcome(domain, task, hyps.iter().map(|h| (h.tokens.as_slice(), h.score))))
-}
-
-/// A task's examples as a whole-program model reads them.
-pub(crate) fn encode_whole_task<D: Domain>(
-    domain: &D,
-    task: &Spec<D>,
-    max_io_len: usize,
-) -> Result<EncoderInput, ModelError> {
-    let outs = encode_outputs(domain, &task.outputs, false)
-        .ok_or_else(|| ModelError::Input("outputs do not encode".into()))?;
-    encode_spec(domain, &task.inputs, &outs, false, max_io_len)
-        .ok_or_else(|| ModelError::Input("the examples are longer than the model accepts".into()))
-}
-
-/// The outcome of a search that predicts whole programs (the Transformer baseline and the
-/// Latent Programmer), from its ranked token sequences: those that decode to a program of at
-/// least one step are the candidates (the others are dropped); solved if any candidate
-/// satisfies every example; the reported program is the first that does, else the best ranked.
-pub fn whole_program_outcome<'a, D: Domain>(
-    domain: &D,
-    task: &Spec<D>,
-    hypotheses: impl IntoIterator<Item = (&'a [Token], f64)>,
-) -> SearchOutcome<D> {
-    let programs: Vec<(D::Program, f64, bool)> = hypotheses
-        .into_iter()
-        .filter_map(|(tokens, score)| domain.decode_program(&clean(tokens)).ok().map(|p| (p, score)))
-        .filter(|(p, _)| !domain.steps(p).is_empty())
-        .map(|(p, score)| {
-            let done = domain.satisfies(&p, &task.inputs, &task.outputs);
-            (p, score, done)
-        })
-        .collect();
-    let solving = programs.iter().find(|(_, _, done)| *done);
-    let chosen = solving.or(programs.first());
-    let steps = chosen
-        .map(|(p, _, _)| {
-            let mut spec = task.clone();
-            let mut trace = Vec::new();
-            for step in domain.steps(p) {
-                let Ok(outputs) = domain.run_step_all(&step, &spec.inputs) else { break };
-                let next = domain.next_spec(&spec, &step, &outputs);
-                trace.push(TraceStep { subgoal: None, step, outputs });
-                match next {
-                    Some((s, _)) => spec = s,
-                    None => break,
-                }
-            }
-            trace
-        })
-        .unwrap_or_default();
-    let beam = programs
-        .iter()
-        .map(|(p, s, done)| BeamElement {
-            program: p.clone(),
-            score: *s,
-            status: if *done { Status::Done } else { Status::Live },
-        })
-        .collect();
-    SearchOutcome {
-        solved: solving.is_some(),
-        program: chosen.map(|(p, _, _)| p.clone()),
-        steps,
-        score: chosen.map_or(f64::NEG_INFINITY, |(_, s, _)| *s),
-        iterations: 1,
-        best_per_iteration: Vec::new(),
-        beam,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::whole::transformer_search;
     use crate::data::{ModelKind, encode_task};
     use crate::dsl::deepcoder::DeepCoder;
     use crate::dsl::robustfill::RobustFill;
@@ -608,7 +396,7 @@ mod tests {
         synth.add_candidate(&first, tokens("GetToken(WORD, 2)"), 0.3);
         let config = SearchConfig { beam_size: 5, max_steps: Some(1), ..SearchConfig::default() };
         let out =
-            pollster::block_on(exedec_search(&d, &spec, Some(&subgoal), &synth, &config, &mut Control::default()))
+            pollster::block_on(exedec_search(&d, &spec, &subgoal, &synth, &config, &mut Control::default()))
                 .unwrap();
         let live: Vec<_> = out.beam.iter().filter(|e| e.status == Status::Live).collect();
         assert_eq!(live.len(), 1, "only one element per functionality survives: {:?}", out.beam);
@@ -622,7 +410,7 @@ mod tests {
         // With more steps the task is solved.
         let config = SearchConfig { beam_size: 5, ..SearchConfig::default() };
         let out =
-            pollster::block_on(exedec_search(&d, &spec, Some(&subgoal), &synth, &config, &mut Control::default()))
+            pollster::block_on(exedec_search(&d, &spec, &subgoal, &synth, &config, &mut Control::default()))
                 .unwrap();
         assert!(out.solved);
     }
@@ -650,7 +438,7 @@ mod tests {
         subgoal.add_candidate(&first, text("|"), 0.7); // all parts empty
         let config = SearchConfig { beam_size: 4, max_steps: Some(1), ..SearchConfig::default() };
         let out =
-            pollster::block_on(exedec_search(&d, &spec, Some(&subgoal), &synth, &config, &mut Control::default()))
+            pollster::block_on(exedec_search(&d, &spec, &subgoal, &synth, &config, &mut Control::default()))
                 .unwrap();
         let live: Vec<_> = out.beam.iter().filter(|e| e.status != Status::Invalid).collect();
         assert_eq!(live.len(), 1);
@@ -719,7 +507,7 @@ mod tests {
                 let out = pollster::block_on(exedec_search(
                     &d,
                     &spec,
-                    Some(&m(io, seed)),
+                    &m(io, seed),
                     &m(prog, seed + 1),
                     &config,
                     &mut Control::default(),
@@ -729,10 +517,9 @@ mod tests {
                     assert!(d.satisfies(out.program.as_ref().unwrap(), &task.inputs, &task.outputs));
                 }
                 reported[usize::from(check_reported(&d, &out))] += 1;
-                let out = pollster::block_on(exedec_search(
+                let out = pollster::block_on(no_subgoal_search(
                     &d,
                     &spec,
-                    None::<&RandomModel>,
                     &m(prog, seed + 2),
                     &config,
                     &mut Control::default(),
@@ -815,7 +602,7 @@ mod tests {
         let out = pollster::block_on(exedec_search(
             &d,
             &spec,
-            Some(&subgoal),
+            &subgoal,
             &synth,
             &SearchConfig::default(),
             &mut Control::default(),
@@ -827,7 +614,7 @@ mod tests {
         let out = pollster::block_on(exedec_search(
             &d,
             &spec,
-            Some(&subgoal),
+            &subgoal,
             &synth,
             &SearchConfig::default(),
             &mut Control::default(),
@@ -854,7 +641,7 @@ mod tests {
         let err = pollster::block_on(exedec_search(
             &d,
             &spec,
-            Some(&subgoal),
+            &subgoal,
             &synth,
             &SearchConfig::default(),
             &mut control,

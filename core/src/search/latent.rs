@@ -1,12 +1,16 @@
-//! The Latent Programmer's two-level beam search (spec §5.4, §6.1).
+//! The Latent Programmer's two-level beam search (the official
+//! `latent_programmer/spec_decomposition/train_latent_programmer.py` in google-research).
 //!
-//! First a beam search of width 3 over latent code sequences (length penalty α = 0.6, as many
-//! codes as the longest program has latents, plus one), then, for each code sequence, best first, a beam
-//! search of width ⌊K / 3⌋ over programs (α = 0.6), so K = 10 yields 9 ranked programs. The
-//! task is solved as for the Transformer baseline: if any of them satisfies every example.
+//! First a beam search of width 3 over latent code sequences (length penalty α = 0.6, as many codes
+//! as the longest program has latents, plus one), then, for each code sequence, best first, a beam
+//! search of width ⌊K / 3⌋ over programs (α = 0.6), so K = 10 yields 9 ranked programs. The task is
+//! solved as for the Transformer baseline: if any of them satisfies every example.
 
 use super::beam::beam_search_penalized;
-use super::exedec::{Control, Progress, SearchConfig, SearchOutcome, encode_whole_task, whole_program_outcome};
+use super::control::{Control, Progress};
+use super::outcome::SearchOutcome;
+use super::whole::{encode_whole_task, whole_program_outcome};
+use super::SearchConfig;
 use super::model::{EncoderInput, ModelError, StepModel};
 use crate::domain::{Domain, Spec};
 use crate::vocab::{EOS, Token};

@@ -14,8 +14,11 @@ use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::latent::{FixedCodes, WithFixedCodes};
+use super::method::{Method, Models};
 use super::model::{EncoderInput, ModelError, StepModel};
-use crate::data::{EncodedTask, ModelKind, examples};
+use crate::data::{EncodedTask, ModelKind, encode_task, examples};
+use crate::domain::{Domain, Task};
 use crate::vocab::{BOS, EOS, PAD, Token};
 
 /// Probability mass spread over the whole vocabulary, so that no sequence is impossible.
@@ -125,6 +128,43 @@ impl OracleModel {
     pub fn is_empty(&self) -> bool {
         self.targets.is_empty()
     }
+}
+
+/// A method's oracle models.
+pub type OracleModels = Models<OracleModel, WithFixedCodes<OracleModel>>;
+
+/// A method's oracle models for one task, from its ground truth (with `distractors`, if any,
+/// beside it in every model).
+pub fn oracle_models<D: Domain>(
+    domain: &D,
+    task: &Task<D>,
+    method: Method,
+    distractors: Option<Distractors>,
+) -> Result<OracleModels, ModelError> {
+    let enc = encode_task(domain, task)
+        .map_err(|e| ModelError::Input(format!("the task has no usable ground truth: {e}")))?;
+    let sep = domain.io_vocab().separator().unwrap_or(0);
+    let (io, prog) = (domain.io_vocab().len(), domain.program_vocab().len());
+    let oracle = |kind, vocab| {
+        let o = OracleModel::new(kind, [&enc], vocab, sep);
+        match distractors {
+            Some(d) => o.with_distractors(d),
+            None => o,
+        }
+    };
+    let network = |kind| {
+        let vocab = if kind == ModelKind::Subgoal { io } else { prog };
+        Ok(oracle(kind, vocab))
+    };
+    // Codes mean what a trained codebook makes them mean, so the oracle proposes a fixed code
+    // sequence and the program oracle ignores it: this checks the two-level search.
+    let latent = || {
+        Ok(WithFixedCodes {
+            predictor: FixedCodes { codes: vec![3], vocab: 40, p: 0.9 },
+            programs: oracle(ModelKind::Transformer, prog),
+        })
+    };
+    Models::assemble(method, network, latent)
 }
 
 /// One row: the candidates of its specification and the prefix decoded so far.

@@ -1,4 +1,4 @@
-//! The DeepCoder integer-list DSL (spec §3).
+//! The DeepCoder integer-list DSL (the official `tasks/deepcoder/deepcoder_dsl.py`; docs/dsl.md).
 //!
 //! A program assigns one variable per statement, each an operation over earlier variables;
 //! its output is the last variable. [`value`] holds the ints and lists with their range

@@ -1,4 +1,5 @@
-//! The 15 DeepCoder operations and 19 lambdas (spec §3.2, §3.3), with Python's dynamic typing.
+//! The 15 DeepCoder operations and 19 lambdas (the official `tasks/deepcoder/deepcoder_dsl.py`;
+//! docs/dsl.md), with Python's dynamic typing.
 //!
 //! The parser does not type-check lambdas or argument variables, so an operation can receive
 //! anything. As in the official code, a type error becomes a `Run` error, but only when Python
@@ -223,17 +224,6 @@ fn lambda_arg(op: Op, f: Option<Lambda>) -> Result<Lambda> {
 }
 
 /// Builds a list result from i64 elements, enforcing the range.
-fn list_result(xs: impl IntoIterator<Item = i64>) -> Result<Value> {
-    let mut out = IntList::new();
-    for x in xs {
-        if !in_range(x) {
-            return Err(out_of_range(x));
-        }
-        out.push(x as i8);
-    }
-    Ok(Value::List(out))
-}
-
 /// Python's `xs[a:b]` bounds for a list of length n.
 fn py_bounds(n: usize, a: Option<i64>, b: Option<i64>) -> (usize, usize) {
     let n = n as i64;
@@ -265,9 +255,14 @@ pub fn apply(op: Op, lambda: Option<Lambda>, args: &[&Value]) -> Result<Value> {
             Ok(Value::List(IntList::from_slice(&xs[a..b])))
         }
         Op::Access => {
+            // Python's `0 <= n < len(xs)` stops at `0 <= n`: a negative index gives None
+            // before `xs` is looked at, whatever its type.
             let n = int_arg(op, args[0])?;
+            if n < 0 {
+                return Err(none(op, "index out of range"));
+            }
             let xs = list_arg(op, args[1])?;
-            if (0..xs.len() as i64).contains(&n) {
+            if n < xs.len() as i64 {
                 Ok(Value::Int(xs[n as usize]))
             } else {
                 Err(none(op, "index out of range"))
@@ -329,7 +324,7 @@ pub fn apply(op: Op, lambda: Option<Lambda>, args: &[&Value]) -> Result<Value> {
                     f.call2(i64::from(x), i64::from(y)).ok_or_else(|| type_error(op, "lambda takes one argument"))?;
                 out.push(z.ok_or_else(|| out_of_range("an overflowing value"))?);
             }
-            list_result(out)
+            Value::list(out)
         }
         Op::Scanl1 => {
             let f = lambda_arg(op, lambda)?;
@@ -388,6 +383,12 @@ mod tests {
         assert_eq!(ok(Op::Drop, None, &[&i(5), &l(&[1, 2, 3])]), l(&[]));
         assert_eq!(ok(Op::Access, None, &[&i(1), &l(&[1, 2, 3])]), i(2));
         assert_eq!(err(Op::Access, None, &[&i(-1), &l(&[1, 2, 3])]), ErrorKind::Invalid);
+        // As in Python: a negative index is None before the list's type matters; otherwise an
+        // int where the list belongs is a type error.
+        assert_eq!(err(Op::Access, None, &[&i(-1), &i(3)]), ErrorKind::Invalid);
+        assert_eq!(err(Op::Access, None, &[&i(0), &i(3)]), ErrorKind::Run);
+        assert_eq!(err(Op::Access, None, &[&l(&[1]), &l(&[1, 2, 3])]), ErrorKind::Run);
+        assert_eq!(err(Op::Access, None, &[&i(3), &l(&[1, 2, 3])]), ErrorKind::Invalid);
         assert_eq!(ok(Op::Minimum, None, &[&l(&[3, -4, 5])]), i(-4));
         assert_eq!(ok(Op::Maximum, None, &[&l(&[3, -4, 5])]), i(5));
         assert_eq!(ok(Op::Reverse, None, &[&l(&[1, 2])]), l(&[2, 1]));

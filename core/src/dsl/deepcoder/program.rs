@@ -1,5 +1,5 @@
 //! DeepCoder variables, statements, programs and program states, with the official text forms
-//! and parsing rules (spec §3.4).
+//! and parsing rules (the official `tasks/deepcoder/deepcoder_dsl.py`).
 
 use std::fmt;
 

@@ -1,4 +1,6 @@
-//! Random DeepCoder tasks (spec §3.7, §3.8) and the split distributions (§4.2).
+//! Random DeepCoder tasks (the official `tasks/deepcoder/old_sample_random.py` and
+//! `sample_random.py`) and the split distributions (`sample_random.py`,
+//! `sample_programs_experiment`).
 //!
 //! Programs are found by a randomized depth-first *search* over statements for one shared set
 //! of example inputs: candidates are every op × matching lambda × existing variables of the
@@ -132,8 +134,8 @@ pub struct SplitSpec {
 
 const ALL_OPS: Ops = Ops::Groups(&[OPERATIONS]);
 
-/// The table of DeepCoder distributions (spec §4.2). NONE's train and test distributions
-/// are the same, so a NONE search only searches the part being generated.
+/// The table of DeepCoder distributions (the official `sample_programs_experiment`). NONE's train
+/// and test distributions are the same, so a NONE search only searches the part being generated.
 pub fn split_spec(split: Split) -> SplitSpec {
     let dist = |lengths, ops, keep| Distribution { lengths, ops, keep, scanl1_lambdas: None };
     let (train, test) = match split {

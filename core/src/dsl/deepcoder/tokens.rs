@@ -1,4 +1,5 @@
-//! The DeepCoder vocabulary (153 ids, shared by programs and I/O; spec §3.5).
+//! The DeepCoder vocabulary (153 ids, shared by programs and I/O; the official
+//! `tasks/deepcoder/deepcoder_dsl.py`, `vocab_tables`).
 //!
 //! 0 pad (`''`), 1 `<BOS>`, 2 `<EOS>`, 3 `|`, 4 `=`, 5 `INPUT`, 6 `[`, 7 `]`, 8..=22 the ops,
 //! 23..=41 the lambdas, 42..=51 `x0`..`x9`, 52..=152 the integers -50..=50.

@@ -1,4 +1,5 @@
-//! DeepCoder values: an int or a list of ints, every int in [-50, 50] (spec §3.1).
+//! DeepCoder values: an int or a list of ints, every int in [-50, 50] (the official
+//! `tasks/deepcoder/deepcoder_dsl.py`; docs/dsl.md).
 //!
 //! The range invariant is established at every boundary (parsing, op results), so values are
 //! stored as `i8` and short lists live inline without heap allocation.

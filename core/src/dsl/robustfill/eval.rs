@@ -1,5 +1,5 @@
-//! RobustFill semantics (spec §2.3), including the official edge cases and the exact points at
-//! which ill-typed arguments fail.
+//! RobustFill semantics (the official `tasks/robust_fill/dsl.py`; docs/dsl.md), including the
+//! official edge cases and the exact points at which ill-typed arguments fail.
 //!
 //! Strings are handled as bytes: inputs are checked to lie in the 83-character ASCII alphabet
 //! and every operation maps alphabet strings to alphabet strings, so byte offsets are

@@ -1,4 +1,4 @@
-//! The RobustFill string-transformation DSL (spec §2).
+//! The RobustFill string-transformation DSL (the official `tasks/robust_fill/dsl.py`; docs/dsl.md).
 //!
 //! A program concatenates the outputs of its expressions, each of which reads the same input
 //! string. The modules follow the pipeline: [`ast`] (what a program is), [`regex`] (the

@@ -1,4 +1,5 @@
-//! Random RobustFill tasks (spec §2.5–§2.7) and the split distributions (§4.1).
+//! Random RobustFill tasks (the official `tasks/robust_fill/sample_random.py`) and the split
+//! distributions (`dataset/write_data.py`, `generate_task_for_experiment`).
 //!
 //! Inputs are built from random "tokens" (delimiters and regex-class strings), and the counts
 //! of what was sampled steer the expression samplers so that indices point at matches that
@@ -428,7 +429,7 @@ pub struct Distribution {
     pub keep: Keep,
 }
 
-/// The table of the twelve RobustFill distributions (spec §4.1).
+/// The table of the twelve RobustFill distributions (the official `generate_task_for_experiment`).
 pub fn distribution(split: Split, part: Part) -> Distribution {
     const CNO_ONE_COMPOSE: Shape = Shape::Uniform { lengths: (1, 1), pool: POOL_ONLY_COMPOSE };
     const CNO_NO_COMPOSE: Shape = Shape::Uniform { lengths: (2, 6), pool: POOL_NO_COMPOSE };

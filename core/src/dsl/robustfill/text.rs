@@ -19,8 +19,16 @@ use crate::vocab::{EOS, Token};
 /// Parses the official `|`-separated token-id form.
 pub fn parse_official(text: &str) -> Result<Program> {
     let mut ids: Vec<Token> = Vec::new();
-    for part in text.split(|c: char| c == '|' || c.is_whitespace()).filter(|p| !p.is_empty()) {
-        let v: i64 = part.parse().map_err(|_| DslError::parse(format!("{part:?} is not a token id")))?;
+    // As the official `data_utils.program_str_to_ids`: groups split at `|`, ids at single
+    // spaces, each read by Python's `int` (which ignores surrounding whitespace); an empty
+    // group or a doubled space leaves an empty string, which `int` refuses.
+    for part in text.split('|').flat_map(|group| group.split(' ')) {
+        if part.trim().is_empty() {
+            return Err(DslError::decode(format!(
+                "empty token in {text:?}: expressions are separated by `|` and token ids by single spaces"
+            )));
+        }
+        let v: i64 = part.trim().parse().map_err(|_| DslError::parse(format!("{part:?} is not a token id")))?;
         let id = Token::try_from(v)
             .map_err(|_| DslError::decode(format!("token id {v} is not in the program vocabulary")))?;
         ids.push(id);
@@ -420,6 +428,16 @@ mod tests {
              Substitute(CHAR, 1, '8', GetToken(PROP_CASE, 1)) | SubStr(4, 15)"
         );
         assert_eq!(parse_readable(&format_readable(&p)).unwrap(), p);
+    }
+
+    #[test]
+    fn official_form_refuses_empty_groups_and_doubled_spaces_as_the_official_reader() {
+        for text in ["", "4 29|", "|4 29", "4 29||10", "4  29", "4 29 |10", " 4 29"] {
+            let e = parse_official(text).unwrap_err();
+            assert_eq!(e.kind(), crate::error::ErrorKind::Decode, "{text:?}: {e}");
+        }
+        assert_eq!(parse_official("4 29|10").unwrap().exprs.len(), 2);
+        assert_eq!(parse_official("4 x").unwrap_err().kind(), crate::error::ErrorKind::Parse);
     }
 
     #[test]

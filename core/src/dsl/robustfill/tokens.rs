@@ -1,4 +1,5 @@
-//! The RobustFill token tables (spec §2.4) and the official encode/decode algorithms.
+//! The RobustFill token tables (the official `tasks/robust_fill/tokens.py` and `dsl.py`) and the
+//! official encode/decode algorithms.
 //!
 //! Program vocabulary (316 ids): 0 pad, 1 BOS, 2 EOS, 3..=18 the op classes, 19..=101 the 83
 //! characters, 102..=109 the regex types, 110..=112 the cases, 113..=114 the boundaries,

@@ -1,0 +1,79 @@
+//! Trained models for the search, from weight files: where a models folder keeps each
+//! network's file, and loading the networks a method needs onto a backend.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use burn::prelude::Device;
+use exedec_core::data::ModelKind;
+use exedec_core::model::NeuralModel;
+use exedec_core::model::neural::{MethodModels, NeuralLatentModel};
+use exedec_core::model::weights::{from_bytes, latent_from_bytes};
+use exedec_core::{Dsl, Method};
+
+use crate::device::{Backend, select};
+
+/// Where the models come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelsArg {
+    Oracle,
+    Dir(PathBuf),
+}
+
+impl std::str::FromStr for ModelsArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(if s == "oracle" { ModelsArg::Oracle } else { ModelsArg::Dir(PathBuf::from(s)) })
+    }
+}
+
+impl std::fmt::Display for ModelsArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModelsArg::Oracle => f.write_str("oracle"),
+            ModelsArg::Dir(d) => write!(f, "{}", d.display()),
+        }
+    }
+}
+
+/// The weight file of one model type in a models folder: `<model>.exw`, or
+/// `<dsl>-<model>.exw`.
+pub fn weight_path(dir: &Path, dsl: Dsl, kind: ModelKind) -> Result<PathBuf> {
+    let candidates = [
+        dir.join(format!("{kind}.exw")),
+        dir.join(format!("{dsl}-{kind}.exw")),
+        dir.join(dsl.name()).join(format!("{kind}.exw")),
+    ];
+    candidates.iter().find(|p| p.exists()).cloned().with_context(|| {
+        format!("no {kind} weights for {dsl} in {} (expected {})", dir.display(), candidates[0].display())
+    })
+}
+
+/// Loads one trained model for the search.
+pub fn load_model(dir: &Path, dsl: Dsl, kind: ModelKind, backend: Backend) -> Result<NeuralModel> {
+    let (path, bytes, device) = read_weights(dir, dsl, kind, backend)?;
+    let loaded =
+        from_bytes(&bytes, Some((kind, dsl)), &device).with_context(|| format!("loading {}", path.display()))?;
+    Ok(NeuralModel::new(loaded.model, loaded.header.config, device))
+}
+
+/// The weight file of one model type (its path and bytes) and the device to load it on.
+fn read_weights(dir: &Path, dsl: Dsl, kind: ModelKind, backend: Backend) -> Result<(PathBuf, Vec<u8>, Device)> {
+    let path = weight_path(dir, dsl, kind)?;
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let (device, _) = select(backend)?;
+    Ok((path, bytes, device))
+}
+
+/// Loads a trained Latent Programmer for the search.
+pub fn load_latent(dir: &Path, dsl: Dsl, backend: Backend) -> Result<NeuralLatentModel> {
+    let (path, bytes, device) = read_weights(dir, dsl, ModelKind::LatentProgrammer, backend)?;
+    let loaded =
+        latent_from_bytes(&bytes, Some(dsl), &device).with_context(|| format!("loading {}", path.display()))?;
+    Ok(NeuralLatentModel::new(loaded.model, loaded.config, device))
+}
+
+/// The trained models a method needs.
+pub fn load_method(dir: &Path, dsl: Dsl, method: Method, backend: Backend) -> Result<MethodModels> {
+    MethodModels::assemble(method, |kind| load_model(dir, dsl, kind, backend), || load_latent(dir, dsl, backend))
+}

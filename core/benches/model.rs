@@ -155,9 +155,7 @@ fn search(c: &mut Criterion) {
         let (subgoal, synth) = (make(ModelKind::Subgoal), make(ModelKind::Synthesizer));
         let config = SearchConfig { beam_size: 10, ..SearchConfig::default() };
         g.bench_function(BenchmarkId::new("exedec-beam10-untrained", p.name()), |b| {
-            b.iter(|| {
-                pollster::block_on(exedec_search(&d, &spec, &subgoal, &synth, &config, &mut Control::default()))
-            })
+            b.iter(|| pollster::block_on(exedec_search(&d, &spec, &subgoal, &synth, &config, &mut Control::default())))
         });
     }
     g.finish();

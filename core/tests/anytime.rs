@@ -39,12 +39,7 @@ fn solved_at(models: &OracleModels, spec: &Spec<RobustFill>, beam: usize) -> boo
 
 /// Tasks of the released NONE test set that the fixed beam 10 does not solve.
 fn missed_at_ten() -> Vec<(OracleModels, Spec<RobustFill>)> {
-    tasks()
-        .iter()
-        .take(150)
-        .map(|t| (models(t), t.spec()))
-        .filter(|(m, spec)| !solved_at(m, spec, 10))
-        .collect()
+    tasks().iter().take(150).map(|t| (models(t), t.spec())).filter(|(m, spec)| !solved_at(m, spec, 10)).collect()
 }
 
 #[test]

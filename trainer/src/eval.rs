@@ -45,7 +45,8 @@ fn search_task<D: Domain, S: StepModel, L: LatentModels>(
     match args.budget {
         None => (pollster::block_on(models.search(domain, spec, &config, &mut control)), None),
         Some(budget_seconds) => {
-            let anytime = AnytimeConfig { budget_seconds, first_beam: args.beam, search: config, ..AnytimeConfig::default() };
+            let anytime =
+                AnytimeConfig { budget_seconds, first_beam: args.beam, search: config, ..AnytimeConfig::default() };
             let start = Instant::now();
             let clock = || start.elapsed().as_secs_f64();
             match pollster::block_on(anytime_search(models, domain, spec, &anytime, &clock, &mut control)) {

@@ -128,7 +128,8 @@ mod tests {
         // As the official code: `Access` with a negative index is None before its list
         // argument's type is looked at; an empty group in RobustFill's official form is refused.
         let access = "x0 = INPUT | x1 = INPUT | x2 = Access x0 x1";
-        let run = |inputs: [&str; 2]| exec_line(&dc, &json!({"program": access, "inputs": [inputs.join(" | ")]}).to_string());
+        let run =
+            |inputs: [&str; 2]| exec_line(&dc, &json!({"program": access, "inputs": [inputs.join(" | ")]}).to_string());
         assert_eq!(kind(&run(["x0 = -1", "x1 = 4"])), Some("invalid"));
         assert_eq!(kind(&run(["x0 = 1", "x1 = 4"])), Some("run"));
         assert_eq!(kind(&exec_line(&rf, r#"{"program": "4 29|", "inputs": ["a"]}"#)), Some("decode"));

@@ -43,7 +43,14 @@ fn the_program_found_is_printed_with_what_it_computes() {
     // The shipped DeepCoder models solve this one (README's example).
     let out = Command::new(env!("CARGO_BIN_EXE_exedec"))
         .args(["synthesize", "--dsl", "deepcoder", "--budget", "0"])
-        .args(["--example", "[3 1 2] -> [4 2 3]", "--example", "[5 4] -> [6 5]", "--example", "[9 0 4 2] -> [10 1 5 3]"])
+        .args([
+            "--example",
+            "[3 1 2] -> [4 2 3]",
+            "--example",
+            "[5 4] -> [6 5]",
+            "--example",
+            "[9 0 4 2] -> [10 1 5 3]",
+        ])
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .output()
         .expect("the exedec binary runs");

@@ -10,9 +10,9 @@ use exedec_core::search::{Control, EncoderInput, latent_candidates};
 use exedec_core::{DeepCoder, Domain, Dsl, Method, Split};
 use exedec_trainer::device::{Backend, select};
 use exedec_trainer::eval::{self, EvalArgs};
+use exedec_trainer::export;
 use exedec_trainer::models::{ModelsArg, load_latent};
 use exedec_trainer::train::{self, Latent, Learner, TrainArgs, checkpoint_dir, read_metrics};
-use exedec_trainer::export;
 
 mod common;
 use common::{quiet, temp, tiny_run, train_data};

@@ -211,11 +211,10 @@ fn a_run_restarts_from_exported_weights() {
     assert!(after[0] < 0.8 * start, "loss after the restart {} vs {start} at the start", after[0]);
 
     // With a checkpoint present, --resume uses it (the weight file is not read again).
-    let state = train::run(args(data.clone(), second.clone(), 35), RunOptions {
-        resume: true,
-        from_weights: Some(dir.join("missing.exw")),
-        ..quiet()
-    })
+    let state = train::run(
+        args(data.clone(), second.clone(), 35),
+        RunOptions { resume: true, from_weights: Some(dir.join("missing.exw")), ..quiet() },
+    )
     .unwrap();
     assert_eq!((state.step, state.restarts.len()), (35, 1));
 

@@ -236,7 +236,8 @@ impl Engine {
             method,
             |kind| load(file(kind).ok_or_else(|| js_error(format!("no {kind} weights")))?, kind, dsl, &device),
             || {
-                let bytes = file(ModelKind::LatentProgrammer).ok_or_else(|| js_error("no Latent Programmer weights"))?;
+                let bytes =
+                    file(ModelKind::LatentProgrammer).ok_or_else(|| js_error("no Latent Programmer weights"))?;
                 let loaded = latent_from_bytes(bytes, Some(dsl), &device).map_err(js_error)?;
                 Ok(NeuralLatentModel::new(loaded.model, loaded.config, device.clone()))
             },

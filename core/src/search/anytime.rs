@@ -8,12 +8,12 @@
 //! runs out is stopped, and the outcome is that of the last search that finished. Time comes
 //! from the caller's clock, so the same code runs natively and in a browser.
 
+use super::SearchConfig;
 use super::control::{Control, Progress};
 use super::latent::LatentModels;
 use super::method::Models;
 use super::model::{ModelError, StepModel};
 use super::outcome::SearchOutcome;
-use super::SearchConfig;
 use crate::domain::{Domain, Spec};
 
 /// How long the anytime search may take and how it widens its beam.

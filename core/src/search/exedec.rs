@@ -23,11 +23,11 @@
 
 use std::collections::HashSet;
 
+use super::SearchConfig;
 use super::beam::{Hypothesis, Origin, beam_search};
 use super::control::{Control, Progress};
 use super::model::{EncoderInput, ModelError, StepModel};
 use super::outcome::{BeamElement, ElementStatus, IterationBest, SearchOutcome, TraceStep};
-use super::SearchConfig;
 use crate::domain::{Domain, Dsl, Spec};
 use crate::vocab::{BOS, EOS, PAD, Token};
 
@@ -352,11 +352,11 @@ fn finish<D: Domain>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::whole::transformer_search;
     use crate::data::{ModelKind, encode_task};
     use crate::dsl::deepcoder::DeepCoder;
     use crate::dsl::robustfill::RobustFill;
     use crate::search::oracle::OracleModel;
+    use crate::search::whole::transformer_search;
     use crate::task::TaskRecord;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
@@ -396,8 +396,7 @@ mod tests {
         synth.add_candidate(&first, tokens("GetToken(WORD, 2)"), 0.3);
         let config = SearchConfig { beam_size: 5, max_steps: Some(1), ..SearchConfig::default() };
         let out =
-            pollster::block_on(exedec_search(&d, &spec, &subgoal, &synth, &config, &mut Control::default()))
-                .unwrap();
+            pollster::block_on(exedec_search(&d, &spec, &subgoal, &synth, &config, &mut Control::default())).unwrap();
         let live: Vec<_> = out.beam.iter().filter(|e| e.status == Status::Live).collect();
         assert_eq!(live.len(), 1, "only one element per functionality survives: {:?}", out.beam);
         assert_eq!(d.format_readable(&live[0].program), "GetToken(WORD, 1)");
@@ -410,8 +409,7 @@ mod tests {
         // With more steps the task is solved.
         let config = SearchConfig { beam_size: 5, ..SearchConfig::default() };
         let out =
-            pollster::block_on(exedec_search(&d, &spec, &subgoal, &synth, &config, &mut Control::default()))
-                .unwrap();
+            pollster::block_on(exedec_search(&d, &spec, &subgoal, &synth, &config, &mut Control::default())).unwrap();
         assert!(out.solved);
     }
 
@@ -438,8 +436,7 @@ mod tests {
         subgoal.add_candidate(&first, text("|"), 0.7); // all parts empty
         let config = SearchConfig { beam_size: 4, max_steps: Some(1), ..SearchConfig::default() };
         let out =
-            pollster::block_on(exedec_search(&d, &spec, &subgoal, &synth, &config, &mut Control::default()))
-                .unwrap();
+            pollster::block_on(exedec_search(&d, &spec, &subgoal, &synth, &config, &mut Control::default())).unwrap();
         let live: Vec<_> = out.beam.iter().filter(|e| e.status != Status::Invalid).collect();
         assert_eq!(live.len(), 1);
         assert_eq!(d.format_readable(&live[0].program), "GetToken(WORD, 1)");
@@ -638,15 +635,9 @@ mod tests {
         let synth = OracleModel::new(ModelKind::Synthesizer, [&enc], 316, sep);
         let stop = || true;
         let mut control = Control { should_stop: Some(&stop), progress: None };
-        let err = pollster::block_on(exedec_search(
-            &d,
-            &spec,
-            &subgoal,
-            &synth,
-            &SearchConfig::default(),
-            &mut control,
-        ))
-        .unwrap_err();
+        let err =
+            pollster::block_on(exedec_search(&d, &spec, &subgoal, &synth, &SearchConfig::default(), &mut control))
+                .unwrap_err();
         assert_eq!(err, ModelError::Cancelled);
     }
 }

@@ -6,12 +6,12 @@
 //! search of width ⌊K / 3⌋ over programs (α = 0.6), so K = 10 yields 9 ranked programs. The task is
 //! solved as for the Transformer baseline: if any of them satisfies every example.
 
+use super::SearchConfig;
 use super::beam::beam_search_penalized;
 use super::control::{Control, Progress};
+use super::model::{EncoderInput, ModelError, StepModel};
 use super::outcome::SearchOutcome;
 use super::whole::{encode_whole_task, whole_program_outcome};
-use super::SearchConfig;
-use super::model::{EncoderInput, ModelError, StepModel};
 use crate::domain::{Domain, Spec};
 use crate::vocab::{EOS, Token};
 

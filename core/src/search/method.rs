@@ -1,13 +1,13 @@
 //! The search methods: ExeDec, its No-Subgoal ablation and the two baselines, and the one
 //! place that maps a method and its models to the search it runs.
 
+use super::SearchConfig;
 use super::control::Control;
 use super::exedec::{exedec_search, no_subgoal_search};
 use super::latent::{LatentModels, latent_programmer_search};
 use super::model::{ModelError, StepModel};
 use super::outcome::SearchOutcome;
 use super::whole::transformer_search;
-use super::SearchConfig;
 use crate::data::ModelKind;
 use crate::domain::{Domain, Spec};
 
@@ -72,7 +72,10 @@ impl Method {
 /// A method with its models, trained or oracle: `S` a step model, `L` the Latent Programmer's.
 pub enum Models<S, L> {
     /// ExeDec's SubgoalModel and SynthesizerModel.
-    Exedec { subgoal: S, synthesizer: S },
+    Exedec {
+        subgoal: S,
+        synthesizer: S,
+    },
     /// The No-Subgoal ablation's combined model.
     NoSubgoal(S),
     /// The Transformer baseline's whole-program model.

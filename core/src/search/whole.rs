@@ -1,12 +1,12 @@
 //! The searches that predict whole programs: the Transformer baseline's beam search and the
 //! outcome shared with the Latent Programmer.
 
+use super::SearchConfig;
 use super::beam::beam_search;
 use super::control::{Control, Progress};
 use super::exedec::{clean, encode_outputs, encode_spec};
 use super::model::{EncoderInput, ModelError, StepModel};
 use super::outcome::{BeamElement, ElementStatus as Status, SearchOutcome, TraceStep};
-use super::SearchConfig;
 use crate::domain::{Domain, Spec};
 use crate::vocab::Token;
 

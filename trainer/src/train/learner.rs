@@ -70,8 +70,12 @@ pub trait Learner: Sized {
     /// The model and optimizer state of a checkpoint folder.
     fn load(dir: &Path, config: &ModelConfig, args: &TrainArgs, device: &Device) -> Result<Self>;
     /// The model of an exported weight file with a fresh optimizer, and the file's header.
-    fn from_weights(bytes: &[u8], config: &ModelConfig, args: &TrainArgs, device: &Device)
-    -> Result<(Self, WeightHeader)>;
+    fn from_weights(
+        bytes: &[u8],
+        config: &ModelConfig,
+        args: &TrainArgs,
+        device: &Device,
+    ) -> Result<(Self, WeightHeader)>;
     /// One optimization step at learning rate `lr`.
     fn step(&mut self, batch: &[&Example], step: u64, lr: f64, args: &TrainArgs, device: &Device) -> Result<StepStats>;
     /// Teacher-forced token accuracy and mean loss on examples, dropout off, on `device`
@@ -257,11 +261,8 @@ impl Learner for Latent {
         if loaded.config != latent_config(config) {
             bail!("the weight file's Latent Programmer settings differ from this run's");
         }
-        let latent = Latent {
-            model: loaded.model,
-            optim: adamw(args.weight_decay),
-            predictor_optim: adamw(args.weight_decay),
-        };
+        let latent =
+            Latent { model: loaded.model, optim: adamw(args.weight_decay), predictor_optim: adamw(args.weight_decay) };
         Ok((latent, loaded.header))
     }
 

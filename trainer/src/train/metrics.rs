@@ -95,7 +95,14 @@ impl Window {
         }
     }
 
-    pub(super) fn metric(&self, step: u64, lr: f64, val_acc: Option<f64>, val_loss: Option<f64>, elapsed: f64) -> Metric {
+    pub(super) fn metric(
+        &self,
+        step: u64,
+        lr: f64,
+        val_acc: Option<f64>,
+        val_loss: Option<f64>,
+        elapsed: f64,
+    ) -> Metric {
         let secs = self.since.elapsed().as_secs_f64().max(1e-9);
         let tokens = self.tokens.max(1) as f64;
         Metric {

@@ -44,13 +44,13 @@ pub use checkpoint::{
 pub use learner::{Latent, Learner, Single, StepStats, evaluate, latent_config, learning_rate};
 pub use metrics::{Metric, read_metrics};
 
+use crate::device::select;
+use crate::plot;
+use crate::stream::{Cursor, Stream, StreamSpec, held_out_examples, length_key, shard_examples, shard_files};
 use args::settled;
 use checkpoint::{restart_from_weights, save_checkpoint};
 use learner::{rng_lock, step_seed};
 use metrics::{Window, open_metrics};
-use crate::device::select;
-use crate::plot;
-use crate::stream::{Cursor, Stream, StreamSpec, held_out_examples, length_key, shard_examples, shard_files};
 
 /// Trains a model; returns the final checkpoint state.
 pub fn run(args: TrainArgs, opts: RunOptions) -> Result<CheckpointState> {
@@ -124,8 +124,13 @@ fn run_learner<L: Learner>(mut args: TrainArgs, opts: RunOptions) -> Result<Chec
 /// workers): a resumed run keeps its own, a new run takes the given ones or the defaults.
 fn settle_options(args: &mut TrainArgs, resumed: Option<&CheckpointState>) -> Result<()> {
     let started = resumed.map(|s| &s.args);
-    let buckets =
-        settled("length-buckets", args.length_buckets, started.map(|a| a.length_buckets), (1, DEFAULT_LENGTH_BUCKETS), &args.out)?;
+    let buckets = settled(
+        "length-buckets",
+        args.length_buckets,
+        started.map(|a| a.length_buckets),
+        (1, DEFAULT_LENGTH_BUCKETS),
+        &args.out,
+    )?;
     if buckets == 0 {
         bail!("--length-buckets must be positive");
     }
@@ -243,7 +248,13 @@ fn start<L: Learner>(
 }
 
 /// Records a restart from a weight file in the metrics log (and says so).
-fn log_restart(metrics: &mut fs::File, r: &Restart, state: &CheckpointState, args: &TrainArgs, quiet: bool) -> Result<()> {
+fn log_restart(
+    metrics: &mut fs::File,
+    r: &Restart,
+    state: &CheckpointState,
+    args: &TrainArgs,
+    quiet: bool,
+) -> Result<()> {
     let event = format!("restarted from {} with a fresh optimizer; data order from the start", r.weights);
     let lr = learning_rate(state.step, args.lr, args.warmup);
     let m = Metric { event: Some(event), ..Window::new().metric(state.step, lr, None, None, state.wall_seconds) };

@@ -262,11 +262,7 @@ pub fn apply(op: Op, lambda: Option<Lambda>, args: &[&Value]) -> Result<Value> {
                 return Err(none(op, "index out of range"));
             }
             let xs = list_arg(op, args[1])?;
-            if n < xs.len() as i64 {
-                Ok(Value::Int(xs[n as usize]))
-            } else {
-                Err(none(op, "index out of range"))
-            }
+            if n < xs.len() as i64 { Ok(Value::Int(xs[n as usize])) } else { Err(none(op, "index out of range")) }
         }
         Op::Minimum | Op::Maximum => {
             let xs = list_arg(op, args[0])?;

@@ -42,6 +42,10 @@ pub struct TaskResult {
     /// The anytime search: the beam of the search that gave this result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beam: Option<usize>,
+    /// Model calls the search made: one per beam search of a network over the beam (ExeDec
+    /// makes two per step, No-Subgoal one, the Transformer baseline one in all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_calls: Option<usize>,
 }
 
 /// The official A–F table: rows success/failure, columns no error / first error from the
@@ -71,6 +75,12 @@ pub struct EvalReport {
     /// 95% Wilson score interval of the success rate, in percent.
     pub ci95: (f64, f64),
     pub mean_millis: f64,
+    /// The 95th percentile of the search time per task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p95_millis: Option<f64>,
+    /// Model calls per task, on average, where every task's were counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_model_calls: Option<f64>,
     pub attribution: Option<Attribution>,
     /// The command line that produced this report.
     pub command: Option<String>,
@@ -125,6 +135,7 @@ pub fn task_result<D: Domain>(
             first_error: None,
             error: Some(e.to_string()),
             beam: None,
+            model_calls: None,
         },
         Ok(out) => {
             let mut first_error = None;
@@ -155,6 +166,7 @@ pub fn task_result<D: Domain>(
                 first_error,
                 error: None,
                 beam: None,
+                model_calls: None,
             }
         }
     }
@@ -196,12 +208,27 @@ pub fn summarize(
         success_rate: if n == 0 { 0.0 } else { 100.0 * solved as f64 / n as f64 },
         ci95: wilson(solved, n),
         mean_millis: if n == 0 { 0.0 } else { tasks.iter().map(|t| t.millis).sum::<f64>() / n as f64 },
+        p95_millis: percentile(tasks.iter().map(|t| t.millis).collect(), 0.95),
+        mean_model_calls: (n > 0)
+            .then(|| tasks.iter().map(|t| t.model_calls.map(|c| c as f64)).sum::<Option<f64>>())
+            .flatten()
+            .map(|c| c / n as f64),
         attribution,
         command: None,
         tasks_file: None,
         budget_seconds: None,
         tasks,
     }
+}
+
+/// The `q` quantile of `values` (the nearest rank), `None` when there are none.
+pub fn percentile(mut values: Vec<f64>, q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = (q * values.len() as f64).ceil().max(1.0) as usize;
+    Some(values[rank.min(values.len()) - 1])
 }
 
 /// A report's row name in the table: the method, how its models were made (trained, an oracle,
@@ -397,8 +424,26 @@ mod tests {
             first_error: None,
             error: None,
             beam: None,
+            model_calls: None,
         });
         summarize(Dsl::DeepCoder, split, method, models.into(), 10, tasks.collect())
+    }
+
+    #[test]
+    fn percentiles_and_model_calls_are_summarized() {
+        assert_eq!(percentile(vec![], 0.95), None);
+        assert_eq!(percentile(vec![3.0], 0.95), Some(3.0));
+        let values: Vec<f64> = (1..=100).rev().map(f64::from).collect();
+        assert_eq!(percentile(values.clone(), 0.95), Some(95.0));
+        assert_eq!(percentile(values, 0.5), Some(50.0));
+        let mut r = report_of(Split::None, Method::Exedec, "m", 3);
+        assert_eq!(r.mean_model_calls, None, "calls not counted");
+        for (i, t) in r.tasks.iter_mut().enumerate() {
+            t.model_calls = Some(i);
+        }
+        let r = summarize(r.dsl, r.split, r.method, r.models, r.beam, r.tasks);
+        assert_eq!(r.mean_model_calls, Some(4.5));
+        assert_eq!(r.p95_millis, Some(1.0));
     }
 
     #[test]

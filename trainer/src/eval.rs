@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use exedec_core::eval::{EvalReport, TaskResult, length_table, report_table, summarize, task_result};
 use exedec_core::search::oracle::oracle_models;
 use exedec_core::search::{
-    AnytimeConfig, Control, LatentModels, ModelError, Models, Quirks, SearchConfig, SearchOutcome, StepModel,
+    AnytimeConfig, Control, LatentModels, ModelError, Models, Progress, Quirks, SearchConfig, SearchOutcome, StepModel,
     anytime_search,
 };
 use exedec_core::task::read_records;
@@ -32,17 +32,20 @@ pub fn run_oracle<D: Domain>(
     pollster::block_on(models.search(domain, &task.spec(), config, &mut Control::default()))
 }
 
-/// One task's search, at the fixed beam or (with a budget) the anytime search; the outcome
-/// and, for the anytime search, the beam that gave it.
+/// One task's search, at the fixed beam or (with a budget) the anytime search: the outcome,
+/// for the anytime search the beam that gave it, and the model calls made (each announced by a
+/// [`Progress::Phase`] event).
 fn search_task<D: Domain, S: StepModel, L: LatentModels>(
     models: &Models<S, L>,
     domain: &D,
     spec: &Spec<D>,
     args: &EvalArgs,
-) -> (Result<SearchOutcome<D>, ModelError>, Option<usize>) {
+) -> (Result<SearchOutcome<D>, ModelError>, Option<usize>, usize) {
     let config = SearchConfig { beam_size: args.beam, max_steps: None, quirks: args.quirks };
-    let mut control = Control::default();
-    match args.budget {
+    let mut calls = 0usize;
+    let mut count = |p: Progress| calls += usize::from(matches!(p, Progress::Phase { .. }));
+    let mut control = Control { should_stop: None, progress: Some(&mut count) };
+    let (outcome, beam) = match args.budget {
         None => (pollster::block_on(models.search(domain, spec, &config, &mut control)), None),
         Some(budget_seconds) => {
             let anytime =
@@ -54,7 +57,9 @@ fn search_task<D: Domain, S: StepModel, L: LatentModels>(
                 Err(e) => (Err(e), None),
             }
         }
-    }
+    };
+    drop(control);
+    (outcome, beam, calls)
 }
 
 pub struct EvalArgs {
@@ -104,15 +109,16 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
             .map(|(index, task)| {
                 let start = Instant::now();
                 let spec = task.spec();
-                let (outcome, beam) = match &neural {
+                let (outcome, beam, calls) = match &neural {
                     None => match oracle_models(&domain, task, args.method, None) {
                         Ok(models) => search_task(&models, &domain, &spec, args),
-                        Err(e) => (Err(e), None),
+                        Err(e) => (Err(e), None, 0),
                     },
                     Some(models) => search_task(models, &domain, &spec, args),
                 };
                 let millis = start.elapsed().as_secs_f64() * 1000.0;
-                let r = TaskResult { beam, ..task_result(&domain, *index, task, outcome, millis) };
+                let model_calls = Some(calls);
+                let r = TaskResult { beam, model_calls, ..task_result(&domain, *index, task, outcome, millis) };
                 let mut s = solved.lock().unwrap_or_else(|e| e.into_inner());
                 *s += usize::from(r.solved);
                 bar.inc(1);

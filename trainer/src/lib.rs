@@ -13,5 +13,6 @@ pub mod plot;
 pub mod presets;
 pub mod released;
 pub mod stream;
+pub mod sweep;
 pub mod synthesize;
 pub mod train;

@@ -276,6 +276,7 @@ fn run_dsl<D: LlmDsl>(d: &D, text: &str, args: &LlmArgs, llm: &dyn Llm) -> Resul
                                 first_error: None,
                                 error: attempt.error.clone(),
                                 beam: None,
+                                model_calls: None,
                             };
                             if let Ok(mut r) = results.lock() {
                                 r.push((i, result, attempt));

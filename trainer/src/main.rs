@@ -15,7 +15,7 @@ use exedec_core::{Dsl, Part, Split};
 use exedec_trainer::device::Backend;
 use exedec_trainer::eval::EvalArgs;
 use exedec_trainer::models::ModelsArg;
-use exedec_trainer::{bench, eval, exec, export, generate, llm, presets, synthesize, train};
+use exedec_trainer::{bench, eval, exec, export, generate, llm, presets, sweep, synthesize, train};
 
 #[derive(Parser)]
 #[command(name = "exedec", version, about = "ExeDec program synthesis: data, training, evaluation and synthesis")]
@@ -92,6 +92,10 @@ enum Command {
         /// backend and thread count it was saved with.
         #[arg(long)]
         threads: Option<usize>,
+        /// Stop after the first step that ends this many seconds into this invocation, with a
+        /// checkpoint; `--resume` goes on from there.
+        #[arg(long, value_name = "SECONDS")]
+        time_limit: Option<f64>,
         #[arg(long)]
         quiet: bool,
     },
@@ -209,6 +213,33 @@ enum Command {
         #[arg(long)]
         by_length: bool,
     },
+    /// Success, search time (mean and 95th percentile) and model calls against the beam size
+    /// for several methods on one split: one `eval` report per point (points already in --out
+    /// are kept), then a Markdown table and an SVG plot in --out.
+    Sweep {
+        #[arg(long)]
+        dsl: Dsl,
+        #[arg(long)]
+        split: Split,
+        /// A method and its models folder, e.g. `exedec=static/models/deepcoder`; repeat for
+        /// each method.
+        #[arg(long = "method", value_name = "METHOD=DIR", required = true)]
+        methods: Vec<sweep::MethodModels>,
+        #[arg(long, value_delimiter = ',', default_values = ["1", "2", "5", "10", "20", "50"])]
+        beams: Vec<usize>,
+        /// Only the first N test tasks.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+        backend: Backend,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Find a program for your own examples and show its decomposition step by step.
     /// RobustFill: `--example 'ab cd -> AB'`; DeepCoder: `--example '[1 2 3], 4 -> [5 6]'`.
     Synthesize {
@@ -268,10 +299,11 @@ fn main() -> Result<()> {
         Command::Generate { dsl, split, part, count, seed, out, shard_size, threads, format, quiet } => {
             generate::run(generate::Args { dsl, split, part, count, seed, out, shard_size, threads, format, quiet })
         }
-        Command::Train { args, resume, from_weights, backend, threads, quiet } => {
+        Command::Train { args, resume, from_weights, backend, threads, time_limit, quiet } => {
             exedec_trainer::device::set_threads(threads)?;
             exedec_trainer::device::keep_freed_memory();
-            train::run(args, train::RunOptions { resume, backend, quiet, stop_after: None, from_weights }).map(|_| ())
+            let opts = train::RunOptions { resume, backend, quiet, stop_after: None, from_weights, time_limit };
+            train::run(args, opts).map(|_| ())
         }
         Command::BenchTrain { args } => bench::run(args),
         Command::Eval {
@@ -343,6 +375,11 @@ fn main() -> Result<()> {
             };
             let args = llm::LlmArgs { dsl, split, style, pythonic, client, data, limit, concurrency, out, quiet };
             llm::run(args, command).map(|_| ())
+        }
+        Command::Sweep { dsl, split, methods, beams, limit, threads, backend, out, quiet } => {
+            let args = sweep::SweepArgs { dsl, split, methods, beams, limit, threads, backend, out, quiet };
+            print!("{}", sweep::run(&args)?);
+            Ok(())
         }
         Command::Report { files, out, by_length } => {
             let table = eval::report(&files, by_length)?;

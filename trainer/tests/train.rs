@@ -97,6 +97,37 @@ fn a_checkpoint_for_another_run_is_refused() {
 }
 
 #[test]
+fn a_time_limit_ends_the_invocation_with_a_checkpoint_that_resumes_the_run() {
+    let dir = temp("time-limit");
+    let data = data(&dir, 200);
+    let full = dir.join("full");
+    train::run(args(data.clone(), full.clone(), 12), quiet()).unwrap();
+    let reference = losses(&read_metrics(&full));
+
+    // A limit of 0 s: the first step is past it, so the invocation stops there, between the
+    // checkpoints that `checkpoint_every` (10) would write, and saves one.
+    let out = dir.join("limited");
+    let state =
+        train::run(args(data.clone(), out.clone(), 12), RunOptions { time_limit: Some(0.0), ..quiet() }).unwrap();
+    assert_eq!(state.step, 1);
+    assert_eq!(train::read_checkpoint_state(&out).unwrap().map(|s| s.step), Some(1));
+    assert_eq!(losses(&read_metrics(&out)).len(), 1, "the step is logged");
+    let state = train::run(args(data.clone(), out.clone(), 12), RunOptions { resume: true, ..quiet() }).unwrap();
+    assert_eq!(state.step, 12);
+    let resumed = losses(&read_metrics(&out));
+    assert_eq!(resumed.len(), 12);
+    for ((s1, l1), (s2, l2)) in reference.iter().zip(&resumed) {
+        assert_eq!(s1, s2);
+        assert!((l1 - l2).abs() < 1e-5, "step {s1}: {l1} vs {l2}");
+    }
+    let err = train::run(args(data, dir.join("bad"), 12), RunOptions { time_limit: Some(f64::NAN), ..quiet() })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("--time-limit"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn a_resume_with_other_batching_or_loss_options_is_refused() {
     let dir = temp("buckets");
     let data = data(&dir, 50);
@@ -227,5 +258,31 @@ fn a_run_restarts_from_exported_weights() {
     other.dropout = Some(0.2);
     let err = train::run(other, RunOptions { from_weights: Some(weights), ..quiet() }).unwrap_err();
     assert!(format!("{err:#}").contains("differs from this run"), "{err:#}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The ARA ablation: `--no-ara` trains a SubgoalModel with plain relative cross-attention; its
+/// checkpoint and weight file say so, and other models refuse the option.
+#[test]
+fn no_ara_trains_a_subgoal_model_without_aligned_attention() {
+    let dir = temp("no-ara");
+    let data = data(&dir, 50);
+    let subgoal = |name: &str, no_ara: bool| TrainArgs {
+        model: ModelKind::Subgoal,
+        no_ara,
+        ..args(data.clone(), dir.join(name), 3)
+    };
+    let with = train::run(subgoal("ara", false), quiet()).unwrap();
+    assert!(with.config.aligned_separator.is_some());
+    let without = train::run(subgoal("plain", true), quiet()).unwrap();
+    assert_eq!(without.config.aligned_separator, None);
+    let weights = dir.join("plain.exw");
+    exedec_trainer::export::run(&dir.join("plain"), &weights, exedec_core::model::weights::Precision::F32, None)
+        .unwrap();
+    let bytes = std::fs::read(&weights).unwrap();
+    let (header, _) = exedec_core::model::weights::read_header(&bytes).unwrap();
+    assert_eq!(header.config.aligned_separator, None);
+    let err = train::run(TrainArgs { no_ara: true, ..args(data, dir.join("synth"), 3) }, quiet()).unwrap_err();
+    assert!(err.to_string().contains("--no-ara"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }

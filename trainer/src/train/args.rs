@@ -80,6 +80,11 @@ pub struct TrainArgs {
     #[arg(long)]
     #[serde(default)]
     pub workers: Option<usize>,
+    /// SubgoalModel only: plain relative cross-attention instead of Aligned Relative Attention
+    /// (the paper's ARA ablation). The weight files record it, so the search needs no option.
+    #[arg(long)]
+    #[serde(default)]
+    pub no_ara: bool,
 }
 
 impl TrainArgs {
@@ -110,6 +115,7 @@ impl TrainArgs {
             length_buckets: Some(DEFAULT_LENGTH_BUCKETS),
             loss_normalization: Some(DEFAULT_LOSS_NORMALIZATION),
             workers: Some(workers),
+            no_ara: false,
         }
     }
 }
@@ -167,6 +173,9 @@ pub fn run_config(args: &TrainArgs) -> ModelConfig {
     if let Some(d) = args.dropout {
         cfg = cfg.with_dropout(d).with_attention_dropout(d);
     }
+    if args.no_ara {
+        cfg = cfg.with_aligned_separator(None);
+    }
     cfg
 }
 
@@ -204,4 +213,7 @@ pub struct RunOptions {
     pub stop_after: Option<u64>,
     /// An exported weight file to start from when the run has no checkpoint to resume.
     pub from_weights: Option<PathBuf>,
+    /// Stop after the first step that ends this many seconds into this invocation, with a
+    /// checkpoint (for machines lent for a fixed time).
+    pub time_limit: Option<f64>,
 }

@@ -69,6 +69,12 @@ fn run_learner<L: Learner>(mut args: TrainArgs, opts: RunOptions) -> Result<Chec
     if args.batch_size == 0 || args.steps == 0 {
         bail!("--batch-size and --steps must be positive");
     }
+    if args.no_ara && args.model != ModelKind::Subgoal {
+        bail!("--no-ara applies to the SubgoalModel only (--model subgoal)");
+    }
+    if opts.time_limit.is_some_and(|t| !(t.is_finite() && t >= 0.0)) {
+        bail!("--time-limit must be a number of seconds, at least 0");
+    }
     fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let (base, backend_name) = select(opts.backend)?;
     let device = base.clone().autodiff();
@@ -93,12 +99,17 @@ fn run_learner<L: Learner>(mut args: TrainArgs, opts: RunOptions) -> Result<Chec
     let mut window = Window::new();
     let mut steps_here = 0u64;
 
+    let invocation = Instant::now();
+    let out_of_time = || opts.time_limit.is_some_and(|t| invocation.elapsed().as_secs_f64() >= t);
     while state.step < args.steps && opts.stop_after.is_none_or(|n| steps_here < n) {
         let lr = learning_rate(state.step, args.lr, args.warmup);
         let stats = train_step(&mut learner, &mut stream, &mut state, lr, &args, &device)?;
         steps_here += 1;
         window.add(&stats);
-        let last = state.step == args.steps;
+        // A step past the time limit ends the invocation as the run's last step would: logged,
+        // validated and checkpointed.
+        let timed_out = out_of_time();
+        let last = state.step == args.steps || timed_out;
         let validated = validate_if_due(&learner, &validation, &mut state, &args, &base, last);
         if state.step % args.log_every.max(1) == 0 || last || validated.is_some() {
             let (val_acc, val_loss) = validated.unzip();
@@ -111,6 +122,9 @@ fn run_learner<L: Learner>(mut args: TrainArgs, opts: RunOptions) -> Result<Chec
         if state.step % args.checkpoint_every.max(1) == 0 || last {
             state.wall_seconds = clock.seconds();
             checkpoint(&learner, &state, &args)?;
+        }
+        if timed_out {
+            break;
         }
     }
     bar.finish_and_clear();

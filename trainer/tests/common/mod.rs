@@ -64,10 +64,18 @@ pub fn tiny_run(dsl: Dsl, model: ModelKind, data: PathBuf, out: PathBuf, steps: 
         loss_normalization: None,
         workers: None,
         pretrain_steps: 10_000,
+        no_ara: false,
     }
 }
 
 /// Options of a new run on the CPU without progress output.
 pub fn quiet() -> RunOptions {
-    RunOptions { resume: false, backend: Backend::Cpu, quiet: true, stop_after: None, from_weights: None }
+    RunOptions {
+        resume: false,
+        backend: Backend::Cpu,
+        quiet: true,
+        stop_after: None,
+        from_weights: None,
+        time_limit: None,
+    }
 }

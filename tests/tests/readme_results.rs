@@ -137,3 +137,55 @@ fn stated_generalization_averages_are_the_reports() {
     }
     assert!(checked >= 1);
 }
+
+/// The beam-size sweep (`exedec sweep`, results/sweep): every row of each sweep table is its
+/// point's report (tasks, success and interval, mean time, model calls), and RESULTS.md shows
+/// each table as the sweep wrote it.
+#[test]
+fn beam_sweep_tables_are_the_sweep_reports() {
+    let dir = repo_root().join("results/sweep");
+    let results = read("RESULTS.md");
+    let mut tables = 0;
+    for entry in fs::read_dir(&dir).expect("results/sweep") {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("md") {
+            continue;
+        }
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let table = fs::read_to_string(&path).unwrap();
+        assert!(results.contains(table.trim_end()), "RESULTS.md does not show results/sweep/{stem}.md as written");
+        let mut rows = 0;
+        for row in table.lines().skip(2) {
+            let c = cells(row);
+            let r = report(&format!("sweep/{stem}-{}-beam{}.json", c[0], c[1]));
+            assert_eq!(c[2], r.num_tasks.to_string(), "{stem}: {row}");
+            let success = format!("{:.1} ({:.1}–{:.1})", r.success_rate, r.ci95.0, r.ci95.1);
+            assert_eq!(c[3], success, "{stem}: {row}");
+            assert_eq!(c[4], format!("{:.0}", r.mean_millis), "{stem}: {row}");
+            assert_eq!(c[6], format!("{:.1}", r.mean_model_calls.expect("model calls counted")), "{stem}: {row}");
+            rows += 1;
+        }
+        assert!(rows >= 3, "{stem}: {rows} rows");
+        tables += 1;
+    }
+    assert!(tables >= 4, "{tables} sweep tables");
+
+    // README's summary: success per beam, one row per DSL, split and method.
+    let readme = read("README.md");
+    let header = readme.lines().position(|l| l.starts_with("| sweep | method | beam 1 |")).expect("README's sweep table");
+    let beams: Vec<String> = cells(readme.lines().nth(header).unwrap())[2..]
+        .iter()
+        .map(|c| c.trim_start_matches("beam ").to_string())
+        .collect();
+    let mut rows = 0;
+    for row in readme.lines().skip(header + 2).take_while(|l| l.starts_with('|')) {
+        let c = cells(row);
+        let stem = c[0].replace(' ', "-");
+        for (beam, value) in beams.iter().zip(&c[2..]) {
+            let r = report(&format!("sweep/{stem}-{}-beam{beam}.json", c[1]));
+            assert_eq!(*value, format!("{:.1}", r.success_rate), "README's sweep row {row}, beam {beam}");
+        }
+        rows += 1;
+    }
+    assert!(rows >= 6, "{rows} rows in README's sweep table");
+}

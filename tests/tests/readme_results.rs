@@ -172,7 +172,8 @@ fn beam_sweep_tables_are_the_sweep_reports() {
 
     // README's summary: success per beam, one row per DSL, split and method.
     let readme = read("README.md");
-    let header = readme.lines().position(|l| l.starts_with("| sweep | method | beam 1 |")).expect("README's sweep table");
+    let header =
+        readme.lines().position(|l| l.starts_with("| sweep | method | beam 1 |")).expect("README's sweep table");
     let beams: Vec<String> = cells(readme.lines().nth(header).unwrap())[2..]
         .iter()
         .map(|c| c.trim_start_matches("beam ").to_string())

@@ -58,7 +58,6 @@ fn search_task<D: Domain, S: StepModel, L: LatentModels>(
             }
         }
     };
-    drop(control);
     (outcome, beam, calls)
 }
 

@@ -10,7 +10,7 @@
 # --from-weights`) continues from.
 #
 #   scripts/gpu-train.sh pack [START.exw]   # here: build, pack .gpu/
-#   bash scripts/gpu-train.sh remote "$OUT" # there: the device tool's run, carrying .gpu
+#   bash scripts/gpu-train.sh remote "$OUT" # there, in a copy of the tree that has .gpu/
 #   scripts/gpu-train.sh dry-run            # the whole round here, on the CPU, tiny preset
 #
 # `remote` checks the backends of EXEDEC_GPU_BACKENDS in order (a few timed training steps

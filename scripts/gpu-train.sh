@@ -56,13 +56,15 @@ pack() {
   xz -T0 -6 "$pack_dir/exedec"
   if [ "${EXEDEC_GPU_DEBS:-1}" = 1 ]; then
     # The Vulkan loader, which the GPU machine lacks (its NVIDIA driver brings the ICD).
-    local lists
-    lists=$(mktemp -d)
-    mkdir -p "$lists/partial"
-    local o=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 "-oDir::State::Lists=$lists")
+    local apt
+    apt=$(mktemp -d)
+    mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial"
+    # Package lists and cache of its own, so that it needs no root and leaves the system's alone.
+    local o=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 "-oDir::State::Lists=$apt/lists"
+      "-oDir::Cache=$apt/cache")
     apt-get "${o[@]}" update -q >&2
     (cd "$pack_dir/debs" && apt-get "${o[@]}" download libvulkan1 >&2)
-    rm -rf "$lists"
+    rm -rf "$apt"
   fi
   if [ -n "$start" ]; then
     [ -f "$start" ] || die "no weight file $start"

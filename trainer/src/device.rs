@@ -123,6 +123,7 @@ pub fn select(choice: Backend) -> Result<(Device, &'static str)> {
         Backend::Cuda => {
             #[cfg(feature = "cuda")]
             {
+                check_cuda_driver()?;
                 (Device::cuda(0), "cuda (GPU 0)")
             }
             #[cfg(not(feature = "cuda"))]
@@ -131,6 +132,31 @@ pub fn select(choice: Backend) -> Result<(Device, &'static str)> {
         Backend::Auto | Backend::Cpu => unreachable!("resolved above"),
     };
     Ok(device)
+}
+
+/// burn-cuda loads the NVIDIA driver's `libcuda` when its device starts and panics (on its
+/// own thread) where there is none: look for it first, so that a machine without the driver
+/// gets an error instead.
+#[cfg(feature = "cuda")]
+fn check_cuda_driver() -> Result<()> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let loads = |name: &std::ffi::CStr| {
+            // SAFETY: dlopen gets a valid C string; a handle it returns is closed at once.
+            unsafe {
+                let handle = libc::dlopen(name.as_ptr(), libc::RTLD_LAZY | libc::RTLD_LOCAL);
+                !handle.is_null() && libc::dlclose(handle) == 0
+            }
+        };
+        if !loads(c"libcuda.so.1") && !loads(c"libcuda.so") {
+            bail!(
+                "the cuda backend needs the NVIDIA driver's libcuda.so.1, which is not on this machine's library path \
+                 (compiled: {:?})",
+                compiled()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Sets how many threads the CPU backends of this process use (call before any tensor work):

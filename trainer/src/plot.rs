@@ -12,7 +12,8 @@ const W: f64 = 720.0;
 const H: f64 = 360.0;
 const PAD: f64 = 56.0;
 
-fn polyline(points: &[(f64, f64)], color: &str, out: &mut String) {
+/// A line through `points` (SVG coordinates), for this file's curve and the sweep's plot.
+pub(crate) fn polyline(points: &[(f64, f64)], color: &str, out: &mut String) {
     if points.is_empty() {
         return;
     }

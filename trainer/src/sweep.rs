@@ -220,10 +220,8 @@ pub fn plot(reports: &[EvalReport], title: &str) -> String {
     for (i, method) in methods.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
         let points: Vec<&EvalReport> = reports.iter().filter(|r| r.method == *method).collect();
-        let coords: Vec<String> =
-            points.iter().map(|r| format!("{:.1},{:.1}", x(r.mean_millis), y(r.success_rate))).collect();
-        let _ =
-            writeln!(s, r#"<polyline fill="none" stroke="{color}" stroke-width="1.5" points="{}"/>"#, coords.join(" "));
+        let coords: Vec<(f64, f64)> = points.iter().map(|r| (x(r.mean_millis), y(r.success_rate))).collect();
+        crate::plot::polyline(&coords, color, &mut s);
         for r in &points {
             let (px, py) = (x(r.mean_millis), y(r.success_rate));
             let _ = writeln!(s, r#"<circle cx="{px:.1}" cy="{py:.1}" r="3" fill="{color}"/>"#);

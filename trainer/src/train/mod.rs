@@ -99,8 +99,7 @@ fn run_learner<L: Learner>(mut args: TrainArgs, opts: RunOptions) -> Result<Chec
     let mut window = Window::new();
     let mut steps_here = 0u64;
 
-    let invocation = Instant::now();
-    let out_of_time = || opts.time_limit.is_some_and(|t| invocation.elapsed().as_secs_f64() >= t);
+    let out_of_time = || opts.time_limit.is_some_and(|t| clock.start.elapsed().as_secs_f64() >= t);
     while state.step < args.steps && opts.stop_after.is_none_or(|n| steps_here < n) {
         let lr = learning_rate(state.step, args.lr, args.warmup);
         let stats = train_step(&mut learner, &mut stream, &mut state, lr, &args, &device)?;

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Long training of ExeDec's two NONE-split networks on the CPU with the fastest path measured
-# (LibTorch, `exedec bench-train`): the SubgoalModel and the SynthesizerModel side by side, one
-# core each, until EXEDEC_STEPS steps (default 1,000,000: stop them whenever you like).
+# Long training of NONE-split networks on the CPU with the fastest path measured (LibTorch,
+# `exedec bench-train`), side by side, one core each, until EXEDEC_STEPS steps (default
+# 1,000,000: stop them whenever you like). EXEDEC_NETWORKS names them (default "subgoal
+# synthesizer", ExeDec's two; also no-subgoal, transformer, and subgoal-no-ara: the SubgoalModel
+# without Aligned Relative Attention, the ARA ablation), each trained with the same recipe.
 # Rerunning the script resumes each run from its last checkpoint. Where a run has no checkpoint
-# (a new machine), EXEDEC_FROM=DIR starts it from DIR/subgoal.exw and DIR/synthesizer.exw, e.g.
-# the shipped weights (`exedec train --from-weights`: the step count carries on, the optimizer
-# starts fresh, the restart is recorded in the run's metrics).
+# (a new machine), EXEDEC_FROM=DIR starts it from DIR/NAME.exw, e.g. the shipped weights
+# (`exedec train --from-weights`: the step count carries on, the optimizer starts fresh, the
+# restart is recorded in the run's metrics).
 #
 #   eval "$(scripts/setup-tch.sh)"             # the tch build and its LD_LIBRARY_PATH
 #   scripts/train-campaign.sh DSL [WORK_DIR]    # default WORK_DIR: /var/tmp/exedec-runs
-#   scripts/train-campaign.sh export DSL [WORK_DIR] OUT_DIR   # last checkpoints, f16
+#   scripts/train-campaign.sh export DSL WORK_DIR OUT_DIR   # last checkpoints, f16 (NAME.exw)
 #
 # Data: 200,000 training tasks (seed 1) and 500 validation tasks (seed 2) of the DSL's NONE
 # split. Recipe: the `cpu` preset, batch 64, learning rate 1e-3 with 500 warmup steps, then
@@ -24,7 +26,7 @@ if [ "${1:-}" = export ]; then
   [ $# -eq 4 ] || { echo "usage: $0 export DSL WORK_DIR OUT_DIR" >&2; exit 2; }
   dsl=$2 work=$3 to=$4
   mkdir -p "$to"
-  for model in subgoal synthesizer; do
+  for model in ${EXEDEC_NETWORKS:-subgoal synthesizer}; do
     "$exedec" export --run "$work/runs/$dsl-NONE-$model" --out "$to/$model.exw" --f16 \
       --hardware "${EXEDEC_HARDWARE:-CPU, one core (tch backend)}"
   done
@@ -36,23 +38,26 @@ dsl=$1
 work="${2:-/var/tmp/exedec-runs}"
 steps="${EXEDEC_STEPS:-1000000}"
 data="$work/data/$dsl-NONE-campaign"
-[ -f "$data/train.manifest.json" ] ||
-  "$exedec" generate --dsl "$dsl" --split NONE --part train --count 200000 --seed 1 --format bin --out "$data"
-[ -f "$data/valid.manifest.json" ] ||
-  "$exedec" generate --dsl "$dsl" --split NONE --part valid --count 500 --seed 2 --format bin --out "$data"
+"$exedec" generate --dsl "$dsl" --split NONE --part train --count 200000 --seed 1 --format bin --out "$data" --quiet
+"$exedec" generate --dsl "$dsl" --split NONE --part valid --count 500 --seed 2 --format bin --out "$data" --quiet
 
 pids=()
-for model in subgoal synthesizer; do
-  out="$work/runs/$dsl-NONE-$model"
+for name in ${EXEDEC_NETWORKS:-subgoal synthesizer}; do
+  case "$name" in
+    subgoal-no-ara) network=(--model subgoal --no-ara) ;;
+    subgoal | synthesizer | no-subgoal | transformer) network=(--model "$name") ;;
+    *) echo "unknown network $name" >&2; exit 2 ;;
+  esac
+  out="$work/runs/$dsl-NONE-$name"
   start=()
   if [ -f "$out/checkpoint/state.json" ]; then
     start=(--resume)
   elif [ -n "${EXEDEC_FROM:-}" ]; then
-    start=(--from-weights "$EXEDEC_FROM/$model.exw")
+    start=(--from-weights "$EXEDEC_FROM/$name.exw")
   fi
-  nice "$exedec" train --dsl "$dsl" --split NONE --model "$model" --preset cpu --data "$data" --out "$out" \
+  nice "$exedec" train --dsl "$dsl" --split NONE "${network[@]}" --preset cpu --data "$data" --out "$out" \
     --steps "$steps" --batch-size 64 --lr 1e-3 --warmup 500 --log-every 100 --checkpoint-every 500 \
-    --eval-every 2000 --backend tch --threads 1 --quiet "${start[@]}" > "$work/$dsl-NONE-$model.log" 2>&1 &
+    --eval-every 2000 --backend tch --threads 1 --quiet "${start[@]}" > "$work/$dsl-NONE-$name.log" 2>&1 &
   pids+=($!)
 done
 trap 'kill "${pids[@]}" 2>/dev/null' INT TERM

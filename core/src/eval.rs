@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::{ModelKind, TrainingInfo};
 use crate::domain::{Domain, Dsl, Spec, Task, decompose};
 use crate::search::{Method, ModelError, SearchOutcome};
 use crate::splits::Split;
@@ -90,7 +91,30 @@ pub struct EvalReport {
     /// The anytime search's budget per task in seconds (`beam` is then its first beam).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget_seconds: Option<f64>,
+    /// The trained networks searched with, as their weight files describe them (none for
+    /// oracle models and for reports written before they were recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<TrainedNetwork>,
     pub tasks: Vec<TaskResult>,
+}
+
+/// One trained network of an evaluation: its model type and its weight file's training record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainedNetwork {
+    pub model: ModelKind,
+    #[serde(flatten)]
+    pub training: TrainingInfo,
+}
+
+impl EvalReport {
+    /// Training examples seen per network, averaged over the networks searched with. A network
+    /// whose weight file predates the record of examples counts its steps times
+    /// `assumed_batch`; without one, `None` unless every network records its examples.
+    pub fn examples_per_network(&self, assumed_batch: Option<u64>) -> Option<f64> {
+        let seen: Option<Vec<u64>> =
+            self.networks.iter().map(|n| n.training.examples.or(assumed_batch.map(|b| n.training.steps * b))).collect();
+        seen.filter(|s| !s.is_empty()).map(|s| s.iter().sum::<u64>() as f64 / s.len() as f64)
+    }
 }
 
 /// The 95% Wilson score interval of `k` successes in `n` trials, in percent.
@@ -217,6 +241,7 @@ pub fn summarize(
         command: None,
         tasks_file: None,
         budget_seconds: None,
+        networks: Vec::new(),
         tasks,
     }
 }

@@ -190,3 +190,53 @@ fn beam_sweep_tables_are_the_sweep_reports() {
     }
     assert!(rows >= 6, "{rows} rows in README's sweep table");
 }
+
+/// The learning curve (`exedec curve`, results/curve): every point report is a row of its DSL's
+/// table with its success and interval, and RESULTS.md shows each table as the curve wrote it.
+#[test]
+fn learning_curve_tables_are_the_curve_reports() {
+    let dir = repo_root().join("results/curve");
+    let results = read("RESULTS.md");
+    let mut points = 0;
+    for dsl in ["deepcoder", "robustfill"] {
+        let table = fs::read_to_string(dir.join(format!("{dsl}-NONE.md"))).expect("the curve's table");
+        assert!(results.contains(table.trim_end()), "RESULTS.md does not show results/curve/{dsl}-NONE.md as written");
+        let rows: Vec<Vec<&str>> = table.lines().skip(2).map(cells).collect();
+        for entry in fs::read_dir(&dir).expect("results/curve") {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if !(name.starts_with(&format!("{dsl}-")) && name.ends_with(".json")) {
+                continue;
+            }
+            let r = report(&format!("curve/{name}"));
+            let row = rows
+                .iter()
+                .find(|c| c[4] == format!("`results/curve/{name}`"))
+                .unwrap_or_else(|| panic!("results/curve/{name} is not in the {dsl} curve's table"));
+            assert_eq!(row[0], r.method.to_string(), "{name}");
+            assert_eq!(row[3], cell(&r), "{name}");
+            assert!(!r.networks.is_empty(), "{name} records no networks");
+            points += 1;
+        }
+    }
+    assert!(points >= 8, "{points} curve points");
+}
+
+/// The recipe study (`scripts/recipe-study.sh`, results/recipe): README shows its table as
+/// written, and each row's end-to-end success is its report's.
+#[test]
+fn recipe_table_is_the_study_reports() {
+    let table = read("results/recipe/deepcoder-subgoal.md");
+    assert!(read("README.md").contains(table.trim_end()), "README does not show results/recipe/deepcoder-subgoal.md");
+    let mut rows = 0;
+    for row in table.lines().skip(2) {
+        let c = cells(row);
+        let file = if c[0].starts_with("the shipped pair") {
+            "recipe/deepcoder-shipped.json".to_string()
+        } else {
+            format!("recipe/deepcoder-subgoal-{}.json", c[0])
+        };
+        assert_eq!(c[9], cell(&report(&file)), "{row}");
+        rows += 1;
+    }
+    assert!(rows >= 6, "{rows} rows");
+}

@@ -131,6 +131,9 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
     report.command = Some(args.command.clone());
     report.tasks_file = args.data.as_ref().map(|p| p.display().to_string());
     report.budget_seconds = args.budget;
+    if let ModelsArg::Dir(dir) = &args.models {
+        report.networks = crate::models::trained_networks(dir, args.dsl, args.method)?;
+    }
     Ok(report)
 }
 

@@ -21,6 +21,7 @@ pub fn run(run_dir: &Path, out: &Path, precision: Precision, hardware: Option<St
         validation_accuracy: state.validation_accuracy,
         hardware,
         wall_seconds: Some(state.wall_seconds),
+        examples: Some(state.step * state.args.batch_size as u64),
     };
     let (dsl, preset) = (state.args.dsl, Some(state.args.preset));
     let bytes = if state.args.model == ModelKind::LatentProgrammer {

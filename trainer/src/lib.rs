@@ -2,6 +2,7 @@
 //! synthesis, each a module the `exedec` binary dispatches to.
 
 pub mod bench;
+pub mod curve;
 pub mod device;
 pub mod eval;
 pub mod exec;

@@ -15,7 +15,7 @@ use exedec_core::{Dsl, Part, Split};
 use exedec_trainer::device::Backend;
 use exedec_trainer::eval::EvalArgs;
 use exedec_trainer::models::ModelsArg;
-use exedec_trainer::{bench, eval, exec, export, generate, llm, presets, sweep, synthesize, train};
+use exedec_trainer::{bench, curve, eval, exec, export, generate, llm, presets, sweep, synthesize, train};
 
 #[derive(Parser)]
 #[command(name = "exedec", version, about = "ExeDec program synthesis: data, training, evaluation and synthesis")]
@@ -240,6 +240,20 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// The learning curve: each method's success against the training examples its networks
+    /// saw, from `exedec eval` reports of one test set (an SVG and a Markdown table beside it).
+    Curve {
+        /// Evaluation reports at a fixed beam, of one DSL, split and beam.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// The plot (SVG); the table goes beside it with the extension `.md`.
+        #[arg(long)]
+        out: PathBuf,
+        /// For networks whose weight files predate the record of training examples: count
+        /// their steps times this batch size.
+        #[arg(long)]
+        assumed_batch_size: Option<u64>,
+    },
     /// Find a program for your own examples and show its decomposition step by step.
     /// RobustFill: `--example 'ab cd -> AB'`; DeepCoder: `--example '[1 2 3], 4 -> [5 6]'`.
     Synthesize {
@@ -379,6 +393,10 @@ fn main() -> Result<()> {
         Command::Sweep { dsl, split, methods, beams, limit, threads, backend, out, quiet } => {
             let args = sweep::SweepArgs { dsl, split, methods, beams, limit, threads, backend, out, quiet };
             print!("{}", sweep::run(&args)?);
+            Ok(())
+        }
+        Command::Curve { reports, out, assumed_batch_size } => {
+            print!("{}", curve::run(&reports, assumed_batch_size, &out)?);
             Ok(())
         }
         Command::Report { files, out, by_length } => {

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use burn::prelude::Device;
 use exedec_core::data::ModelKind;
+use exedec_core::eval::TrainedNetwork;
 use exedec_core::model::NeuralModel;
 use exedec_core::model::neural::{MethodModels, NeuralLatentModel};
-use exedec_core::model::weights::{from_bytes, latent_from_bytes};
+use exedec_core::model::weights::{from_bytes, latent_from_bytes, read_header};
 use exedec_core::{Dsl, Method};
 
 use crate::device::{Backend, select};
@@ -76,4 +77,15 @@ pub fn load_latent(dir: &Path, dsl: Dsl, backend: Backend) -> Result<NeuralLaten
 /// The trained models a method needs.
 pub fn load_method(dir: &Path, dsl: Dsl, method: Method, backend: Backend) -> Result<MethodModels> {
     MethodModels::assemble(method, |kind| load_model(dir, dsl, kind, backend), || load_latent(dir, dsl, backend))
+}
+
+/// The training records of the networks a method searches with, from their weight files.
+pub fn trained_networks(dir: &Path, dsl: Dsl, method: Method) -> Result<Vec<TrainedNetwork>> {
+    let record = |&model: &ModelKind| {
+        let path = weight_path(dir, dsl, model)?;
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let (header, _) = read_header(&bytes).with_context(|| format!("reading {}", path.display()))?;
+        Ok(TrainedNetwork { model, training: header.training })
+    };
+    method.networks().iter().map(record).collect()
 }

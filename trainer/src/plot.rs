@@ -1,5 +1,6 @@
-//! The training curve as a small self-contained SVG: training loss (left axis, log scale) and
-//! validation token accuracy (right axis) against steps.
+//! Small self-contained SVG plots: the training curve (training loss, left axis, log scale, and
+//! validation token accuracy, right axis, against steps) and the pieces the sweep's and the
+//! learning curve's plots share.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -21,6 +22,33 @@ pub(crate) fn polyline(points: &[(f64, f64)], color: &str, out: &mut String) {
     let _ = writeln!(out, r#"<polyline fill="none" stroke="{color}" stroke-width="1.5" points="{}"/>"#, pts.join(" "));
 }
 
+/// The colours of a plot's lines, in order.
+pub(crate) const COLORS: [&str; 6] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
+
+/// Text for SVG.
+pub(crate) fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;")
+}
+
+/// The start of an SVG document of `w` × `h`: a white background, the title and the frame of
+/// the plot area, `pad` inside the edges. The caller adds the lines and closes it with `</svg>`.
+pub(crate) fn open_svg(w: f64, h: f64, pad: f64, title: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(s, r#"<text x="{pad}" y="24" font-size="14">{}</text>"#, esc(title));
+    let _ = writeln!(
+        s,
+        r##"<rect x="{pad}" y="{pad}" width="{}" height="{}" fill="none" stroke="#999"/>"##,
+        w - 2.0 * pad,
+        h - 2.0 * pad
+    );
+    s
+}
+
 /// Renders the curve of `metrics` into an SVG document.
 pub fn render(metrics: &[Metric], title: &str) -> String {
     let losses: Vec<(f64, f64)> =
@@ -34,19 +62,7 @@ pub fn render(metrics: &[Metric], title: &str) -> String {
     let x = |s: f64| PAD + (W - 2.0 * PAD) * s / max_step;
     let y_loss = |l: f64| H - PAD - (H - 2.0 * PAD) * (l.ln() - lo) / (hi - lo).max(1e-9);
     let y_acc = |a: f64| H - PAD - (H - 2.0 * PAD) * a;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(s, r#"<text x="{PAD}" y="20" font-size="14">{}</text>"#, title.replace('<', "&lt;"));
-    let _ = writeln!(
-        s,
-        r##"<rect x="{PAD}" y="{PAD}" width="{}" height="{}" fill="none" stroke="#999"/>"##,
-        W - 2.0 * PAD,
-        H - 2.0 * PAD
-    );
+    let mut s = open_svg(W, H, PAD, title);
     let _ = writeln!(
         s,
         r##"<text x="{PAD}" y="{}" fill="#1f77b4">training loss (log) {:.3} … {:.3}</text>"##,

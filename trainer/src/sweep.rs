@@ -172,8 +172,6 @@ pub fn table(reports: &[EvalReport]) -> String {
     t
 }
 
-const COLORS: [&str; 6] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
-
 /// Success (%) against mean search time per task (log scale), one line per method, each point
 /// labelled with its beam.
 pub fn plot(reports: &[EvalReport], title: &str) -> String {
@@ -187,19 +185,7 @@ pub fn plot(reports: &[EvalReport], title: &str) -> String {
     let top = (top / 10.0).ceil() * 10.0;
     let x = |ms: f64| PAD + (W - 2.0 * PAD) * (ms.max(0.1).log10() - lo) / (hi - lo);
     let y = |pct: f64| H - PAD - (H - 2.0 * PAD) * pct / top;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(s, r#"<text x="{PAD}" y="24" font-size="14">{} — success against search time</text>"#, esc(title));
-    let _ = writeln!(
-        s,
-        r##"<rect x="{PAD}" y="{PAD}" width="{}" height="{}" fill="none" stroke="#999"/>"##,
-        W - 2.0 * PAD,
-        H - 2.0 * PAD
-    );
+    let mut s = crate::plot::open_svg(W, H, PAD, &format!("{title} — success against search time"));
     for e in (lo as i32)..=(hi as i32) {
         let ms = 10f64.powi(e);
         let label = if ms >= 1000.0 { format!("{} s", ms / 1000.0) } else { format!("{ms} ms") };
@@ -218,7 +204,7 @@ pub fn plot(reports: &[EvalReport], title: &str) -> String {
     let mut methods: Vec<Method> = reports.iter().map(|r| r.method).collect();
     methods.dedup();
     for (i, method) in methods.iter().enumerate() {
-        let color = COLORS[i % COLORS.len()];
+        let color = crate::plot::COLORS[i % crate::plot::COLORS.len()];
         let points: Vec<&EvalReport> = reports.iter().filter(|r| r.method == *method).collect();
         let coords: Vec<(f64, f64)> = points.iter().map(|r| (x(r.mean_millis), y(r.success_rate))).collect();
         crate::plot::polyline(&coords, color, &mut s);
@@ -242,10 +228,6 @@ pub fn plot(reports: &[EvalReport], title: &str) -> String {
     }
     s.push_str("</svg>\n");
     s
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;")
 }
 
 #[cfg(test)]

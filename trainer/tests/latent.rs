@@ -90,6 +90,12 @@ fn a_tiny_latent_programmer_overfits_a_handful_of_tasks_and_runs_the_search() {
     assert_eq!(report.num_tasks, 3);
     assert_eq!(report.method, Method::LatentProgrammer);
     assert!(report.tasks.iter().all(|r| r.error.is_none()), "{:?}", report.tasks);
+    // The report records the network it searched with, as its weight file describes it.
+    assert_eq!(report.networks.len(), 1);
+    assert_eq!(report.networks[0].model, ModelKind::LatentProgrammer);
+    assert_eq!(report.networks[0].training.steps, 300);
+    assert_eq!(report.examples_per_network(None), report.networks[0].training.examples.map(|e| e as f64));
+    assert!(report.networks[0].training.examples.is_some());
     std::fs::remove_dir_all(&dir).ok();
 }
 

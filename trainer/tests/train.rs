@@ -223,6 +223,10 @@ fn a_run_restarts_from_exported_weights() {
     let before = losses(&read_metrics(&first));
     let weights = dir.join("synthesizer.exw");
     exedec_trainer::export::run(&first, &weights, exedec_core::model::weights::Precision::F32, None).unwrap();
+    // The file records the training behind it, examples seen included (for the learning curve).
+    let (header, _) = exedec_core::model::weights::read_header(&std::fs::read(&weights).unwrap()).unwrap();
+    let batch = args(data.clone(), first.clone(), 20).batch_size as u64;
+    assert_eq!((header.training.steps, header.training.examples), (20, Some(20 * batch)));
 
     // A new folder, as on another machine: no checkpoint, only the weight file.
     let second = dir.join("second");

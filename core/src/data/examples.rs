@@ -35,6 +35,22 @@ pub enum ModelKind {
     LatentProgrammer,
 }
 
+/// What training produced a network: the record its weight file carries and evaluation
+/// reports repeat (informational).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrainingInfo {
+    pub steps: u64,
+    pub tokens: u64,
+    pub split: Option<String>,
+    pub validation_accuracy: Option<f64>,
+    pub hardware: Option<String>,
+    pub wall_seconds: Option<f64>,
+    /// Training examples seen: the steps times the run's batch size (absent from files
+    /// exported before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub examples: Option<u64>,
+}
+
 impl ModelKind {
     pub const ALL: [ModelKind; 5] = [
         ModelKind::Subgoal,

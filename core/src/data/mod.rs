@@ -6,7 +6,7 @@ pub mod examples;
 pub mod shard;
 
 pub use encode::{EncodedStep, EncodedTask, StepRecord, TaskJson, encode_task, task_json};
-pub use examples::{Example, ModelKind, examples};
+pub use examples::{Example, ModelKind, TrainingInfo, examples};
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

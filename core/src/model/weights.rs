@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{LatentConfig, LatentProgrammer, ModelConfig, Preset, SpecTransformer};
 use crate::data::ModelKind;
+pub use crate::data::TrainingInfo;
 use crate::domain::Dsl;
 
 const MAGIC: &[u8; 4] = b"EXDW";
@@ -45,17 +46,6 @@ impl Precision {
 pub struct TensorEntry {
     pub path: String,
     pub shape: Vec<usize>,
-}
-
-/// What training produced the weights (informational).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TrainingInfo {
-    pub steps: u64,
-    pub tokens: u64,
-    pub split: Option<String>,
-    pub validation_accuracy: Option<f64>,
-    pub hardware: Option<String>,
-    pub wall_seconds: Option<f64>,
 }
 
 /// The header of a weight file.

@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use exedec_core::Method;
 use exedec_core::eval::EvalReport;
 
-use crate::plot::{COLORS, esc, open_svg, polyline};
+use crate::plot::{COLORS, esc, open_svg, polyline, success_axes};
 
 /// Training examples per network in the paper's runs.
 pub const PAPER_EXAMPLES: f64 = 64e6;
@@ -127,16 +127,8 @@ pub fn plot(points: &[Point], title: &str) -> String {
             examples_label(n)
         );
     }
-    let _ = writeln!(
-        s,
-        r#"<text x="{}" y="{}" text-anchor="middle">training examples seen per network (log scale; ExeDec: the mean of its two)</text>"#,
-        W / 2.0,
-        H - 16.0
-    );
-    for i in 0..=4 {
-        let pct = top * f64::from(i) / 4.0;
-        let _ = writeln!(s, r#"<text x="{}" y="{:.1}" text-anchor="end">{pct:.0}%</text>"#, PAD - 6.0, y(pct) + 4.0);
-    }
+    let x_title = "training examples seen per network (log scale; ExeDec: the mean of its two)";
+    success_axes(&mut s, (W, H, PAD), x_title, top, y);
     let px = x(PAPER_EXAMPLES);
     let _ = writeln!(
         s,

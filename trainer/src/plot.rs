@@ -49,6 +49,22 @@ pub(crate) fn open_svg(w: f64, h: f64, pad: f64, title: &str) -> String {
     s
 }
 
+/// The captions of a success plot's axes: `x_title` under the frame, and the percentages of
+/// the y axis at its quarters up to `top` (`y` maps a percentage to its coordinate).
+pub(crate) fn success_axes(
+    s: &mut String,
+    (w, h, pad): (f64, f64, f64),
+    x_title: &str,
+    top: f64,
+    y: impl Fn(f64) -> f64,
+) {
+    let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#, w / 2.0, h - 16.0, esc(x_title));
+    for i in 0..=4 {
+        let pct = top * f64::from(i) / 4.0;
+        let _ = writeln!(s, r#"<text x="{}" y="{:.1}" text-anchor="end">{pct:.0}%</text>"#, pad - 6.0, y(pct) + 4.0);
+    }
+}
+
 /// Renders the curve of `metrics` into an SVG document.
 pub fn render(metrics: &[Metric], title: &str) -> String {
     let losses: Vec<(f64, f64)> =

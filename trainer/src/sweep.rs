@@ -191,16 +191,7 @@ pub fn plot(reports: &[EvalReport], title: &str) -> String {
         let label = if ms >= 1000.0 { format!("{} s", ms / 1000.0) } else { format!("{ms} ms") };
         let _ = writeln!(s, r#"<text x="{:.1}" y="{}" text-anchor="middle">{label}</text>"#, x(ms), H - PAD + 16.0);
     }
-    let _ = writeln!(
-        s,
-        r#"<text x="{}" y="{}" text-anchor="middle">mean search time per task (log scale)</text>"#,
-        W / 2.0,
-        H - 16.0
-    );
-    for i in 0..=4 {
-        let pct = top * f64::from(i) / 4.0;
-        let _ = writeln!(s, r#"<text x="{}" y="{:.1}" text-anchor="end">{pct:.0}%</text>"#, PAD - 6.0, y(pct) + 4.0);
-    }
+    crate::plot::success_axes(&mut s, (W, H, PAD), "mean search time per task (log scale)", top, y);
     let mut methods: Vec<Method> = reports.iter().map(|r| r.method).collect();
     methods.dedup();
     for (i, method) in methods.iter().enumerate() {

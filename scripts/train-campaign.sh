@@ -4,7 +4,8 @@
 # 1,000,000: stop them whenever you like). EXEDEC_NETWORKS names them (default "subgoal
 # synthesizer", ExeDec's two; also no-subgoal, transformer, and subgoal-no-ara: the SubgoalModel
 # without Aligned Relative Attention, the ARA ablation), each trained with the same recipe.
-# Rerunning the script resumes each run from its last checkpoint. Where a run has no checkpoint
+# EXEDEC_PRESET sets the networks' size (default cpu; a run of another preset is named
+# NAME-PRESET). Rerunning the script resumes each run from its last checkpoint. Where a run has no checkpoint
 # (a new machine), EXEDEC_FROM=DIR starts it from DIR/NAME.exw, e.g. the shipped weights
 # (`exedec train --from-weights`: the step count carries on, the optimizer starts fresh, the
 # restart is recorded in the run's metrics).
@@ -14,8 +15,8 @@
 #   scripts/train-campaign.sh export DSL WORK_DIR OUT_DIR   # last checkpoints, f16 (NAME.exw)
 #
 # Data: 200,000 training tasks (seed 1) and 500 validation tasks (seed 2) of the DSL's NONE
-# split. Recipe: the `cpu` preset, batch 64, learning rate 1e-3 with 500 warmup steps, then
-# inverse-square-root decay.
+# split. Recipe (scripts/recipe-study.sh compared variants of it): batch 64, learning rate 1e-3
+# with 500 warmup steps, then inverse-square-root decay, dropout 0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -26,8 +27,9 @@ if [ "${1:-}" = export ]; then
   [ $# -eq 4 ] || { echo "usage: $0 export DSL WORK_DIR OUT_DIR" >&2; exit 2; }
   dsl=$2 work=$3 to=$4
   mkdir -p "$to"
-  for model in ${EXEDEC_NETWORKS:-subgoal synthesizer}; do
-    "$exedec" export --run "$work/runs/$dsl-NONE-$model" --out "$to/$model.exw" --f16 \
+  for name in ${EXEDEC_NETWORKS:-subgoal synthesizer}; do
+    run="$name" && [ "${EXEDEC_PRESET:-cpu}" = cpu ] || run="$name-$EXEDEC_PRESET"
+    "$exedec" export --run "$work/runs/$dsl-NONE-$run" --out "$to/$run.exw" --f16 \
       --hardware "${EXEDEC_HARDWARE:-CPU, one core (tch backend)}"
   done
   exit 0
@@ -38,6 +40,7 @@ dsl=$1
 work="${2:-/var/tmp/exedec-runs}"
 steps="${EXEDEC_STEPS:-1000000}"
 data="$work/data/$dsl-NONE-campaign"
+mkdir -p "$work"
 "$exedec" generate --dsl "$dsl" --split NONE --part train --count 200000 --seed 1 --format bin --out "$data" --quiet
 "$exedec" generate --dsl "$dsl" --split NONE --part valid --count 500 --seed 2 --format bin --out "$data" --quiet
 
@@ -48,16 +51,18 @@ for name in ${EXEDEC_NETWORKS:-subgoal synthesizer}; do
     subgoal | synthesizer | no-subgoal | transformer) network=(--model "$name") ;;
     *) echo "unknown network $name" >&2; exit 2 ;;
   esac
-  out="$work/runs/$dsl-NONE-$name"
+  preset="${EXEDEC_PRESET:-cpu}"
+  run="$name" && [ "$preset" = cpu ] || run="$name-$preset"
+  out="$work/runs/$dsl-NONE-$run"
   start=()
   if [ -f "$out/checkpoint/state.json" ]; then
     start=(--resume)
   elif [ -n "${EXEDEC_FROM:-}" ]; then
-    start=(--from-weights "$EXEDEC_FROM/$name.exw")
+    start=(--from-weights "$EXEDEC_FROM/$run.exw")
   fi
-  nice "$exedec" train --dsl "$dsl" --split NONE "${network[@]}" --preset cpu --data "$data" --out "$out" \
+  nice "$exedec" train --dsl "$dsl" --split NONE "${network[@]}" --preset "$preset" --data "$data" --out "$out" \
     --steps "$steps" --batch-size 64 --lr 1e-3 --warmup 500 --log-every 100 --checkpoint-every 500 \
-    --eval-every 2000 --backend tch --threads 1 --quiet "${start[@]}" > "$work/$dsl-NONE-$name.log" 2>&1 &
+    --eval-every 2000 --backend tch --threads 1 --quiet "${start[@]}" > "$work/$dsl-NONE-$run.log" 2>&1 &
   pids+=($!)
 done
 trap 'kill "${pids[@]}" 2>/dev/null' INT TERM

@@ -10,8 +10,8 @@
 #
 # Environment: EXEDEC_MINUTES (minutes per run, default 20), EXEDEC_VARIANTS (names from the
 # table below, default all). Runs go to WORK_DIR/recipe (default /var/tmp/exedec-runs); a run
-# that has finished is not run again. The evaluation reports and the runs' metrics go to
-# results/recipe/, and results/recipe/DSL-MODEL.md gets the table.
+# that has finished is not run again, an interrupted one starts again. The evaluation reports
+# and the runs' metrics go to results/recipe/, and results/recipe/DSL-MODEL.md gets the table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -48,16 +48,16 @@ tasks="$work/data/$dsl-NONE-study"
 results="results/recipe"
 mkdir -p "$results"
 
-# train NAME PRESET BATCH LR WARMUP DROPOUT: one run of the study on one core.
+# train NAME PRESET BATCH LR WARMUP DROPOUT: one run of the study on one core, from scratch (an
+# interrupted run starts again: resumed, it would get more than its share of time).
 train() {
   local name=$1 preset=$2 batch=$3 lr=$4 warmup=$5 dropout=$6
   local out="$work/recipe/$dsl-$model-$name"
-  local start=()
-  [ -f "$out/checkpoint/state.json" ] && start=(--resume)
+  rm -rf "$out"
   nice "$exedec" train --dsl "$dsl" --split NONE --model "$model" --preset "$preset" --data "$data" --out "$out" \
     --steps 1000000 --batch-size "$batch" --lr "$lr" --warmup "$warmup" --dropout "$dropout" --seed 0 \
     --log-every 100 --checkpoint-every 1000 --eval-every 1000 --backend tch --threads 1 \
-    --time-limit $((minutes * 60)) --quiet "${start[@]}" > "$out.log" 2>&1
+    --time-limit $((minutes * 60)) --quiet > "$out.log" 2>&1
 }
 
 mkdir -p "$work/recipe"

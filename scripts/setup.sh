@@ -15,8 +15,11 @@ cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock (0.2.130); `--locked`
 # fails for this release (one pinned dependency left the registry), so it is not used here.
+# It only post-processes two bundles, so it is built for a quick build (no LTO, parallel
+# codegen, opt-level 1), not for speed.
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "0.2.130" ]; then
-  cargo install wasm-bindgen-cli --version 0.2.130
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    CARGO_PROFILE_RELEASE_DEBUG=false cargo install wasm-bindgen-cli --version 0.2.130
 fi
 # trunk 0.21.14 is the newest that builds with rustc 1.95; it needs --locked.
 if [[ " $* " == *" --demo "* ]] && [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "0.21.14" ]; then

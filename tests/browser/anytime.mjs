@@ -9,8 +9,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { launch } from "./chromium.mjs";
-import { serve } from "./server.mjs";
+import { defaultBudget, solveEach, withPage } from "./page.mjs";
 
 const site = resolve(process.argv[2] || "dist");
 const perDsl = Number(process.argv[3] || 50);
@@ -44,39 +43,17 @@ function tasks(dsl) {
 }
 
 async function main() {
-  const server = await serve(site);
-  const base = `http://127.0.0.1:${server.address().port}`;
-  const browser = await launch();
-  try {
-    const page = await browser.newPage();
-    await page.goto(`${base}/index.html`);
-    await page.waitForFunction(() => window.__exedecReady === true);
-    const defaultBudget = await page.evaluate(() => Number(document.getElementById("budget").value));
-    const budget = budgetArg === undefined ? defaultBudget : Number(budgetArg);
+  await withPage(site, async (page) => {
+    const budget = budgetArg === undefined ? await defaultBudget(page) : Number(budgetArg);
     for (const dsl of ["robustfill", "deepcoder"]) {
       for (const b of [0, budget]) {
-        const results = await page.evaluate(
-          async ({ dsl, tasks, budget }) => {
-            const { synthesize } = await import("./client.js");
-            const out = [];
-            for (const t of tasks) {
-              const start = performance.now();
-              const r = await synthesize({ dsl, examples: t.examples, beam: 10, budget, backend: "cpu" });
-              out.push({ index: t.index, solved: r.solved, beam: r.beam ?? null, wall: performance.now() - start });
-            }
-            return out;
-          },
-          { dsl, tasks: tasks(dsl), budget: b },
-        );
+        const results = (await solveEach(page, dsl, tasks(dsl), { beam: 10, budget: b })).map(({ program, ...r }) => r);
         const solved = results.filter((r) => r.solved).length;
         const mean = results.reduce((s, r) => s + r.wall, 0) / results.length;
         console.log(JSON.stringify({ dsl, budget_seconds: b, tasks: results.length, solved, mean_ms: Math.round(mean), results }));
       }
     }
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  });
 }
 
 main();

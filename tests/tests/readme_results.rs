@@ -240,3 +240,32 @@ fn recipe_table_is_the_study_reports() {
     }
     assert!(rows >= 6, "{rows} rows");
 }
+
+/// The page's notice states what its models solve: ExeDec at beam 10 and with the page's
+/// default time limit, from the committed reports of the shipped models.
+#[test]
+fn page_notice_states_the_shipped_models_reports() {
+    let page = read("static/index.html");
+    let start = page.find(r#"id="notice""#).expect("the page has a notice");
+    let notice = &page[start..start + page[start..].find("</p>").expect("the notice ends")];
+    let notice = notice.split_whitespace().collect::<Vec<_>>().join(" ");
+    let budget: f64 = page
+        .split(r#"id="budget""#)
+        .nth(1)
+        .and_then(|rest| rest.split(r#"value=""#).nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|v| v.parse().ok())
+        .expect("the page's time limit field has a default value");
+    assert!(notice.contains(&format!("{budget}-second search")), "{notice}");
+    for dsl in ["robustfill", "deepcoder"] {
+        let beam = report(&format!("cpu-{dsl}-NONE-exedec.json"));
+        let anytime = report(&format!("cpu-{dsl}-NONE-exedec-anytime.json"));
+        assert_eq!(beam.models, format!("static/models/{dsl}"));
+        assert_eq!(anytime.models, format!("static/models/{dsl}"));
+        assert_eq!(anytime.budget_seconds, Some(budget), "{dsl}: the anytime report's time limit");
+        for r in [&beam, &anytime] {
+            let rate = format!("{:.1}%", r.success_rate);
+            assert!(notice.contains(&rate), "the page's notice does not state {dsl}'s {rate}: {notice}");
+        }
+    }
+}

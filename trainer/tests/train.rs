@@ -261,7 +261,9 @@ fn a_run_restarts_from_exported_weights() {
     let mut other = args(data, dir.join("dropout"), 30);
     other.dropout = Some(0.2);
     let err = train::run(other, RunOptions { from_weights: Some(weights), ..quiet() }).unwrap_err();
-    assert!(format!("{err:#}").contains("differs from this run"), "{err:#}");
+    let message = format!("{err:#}");
+    assert!(message.contains("differs from this run"), "{message}");
+    assert!(message.contains("dropout 0.0 in the weight file, 0.2 in this run"), "{message}");
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -48,17 +48,36 @@ pub fn checkpoint_dir(out: &Path) -> PathBuf {
     out.join("checkpoint")
 }
 
-/// Refuses a weight file whose network differs from the run's (another preset or dropout).
+/// Refuses a weight file whose network differs from the run's (another preset, dropout or
+/// length), naming each setting that differs.
 pub(super) fn check_weights_config(header: &WeightHeader, config: &ModelConfig, args: &TrainArgs) -> Result<()> {
     if header.config != *config {
         bail!(
-            "the weight file's network ({} preset) differs from this run's ({} preset{}); start from it with the options it was trained with",
+            "the weight file's network ({} preset) differs from this run's ({} preset{}): {}; start from it with the options it was trained with",
             header.preset.map_or_else(|| "custom".to_string(), |p| p.to_string()),
             args.preset,
-            args.dropout.map(|d| format!(", dropout {d}")).unwrap_or_default()
+            args.dropout.map(|d| format!(", dropout {d}")).unwrap_or_default(),
+            config_differences(&header.config, config).join(", ")
         );
     }
     Ok(())
+}
+
+/// `setting FILE in the weight file, RUN in this run` for each setting in which two network
+/// configurations differ.
+fn config_differences(file: &ModelConfig, run: &ModelConfig) -> Vec<String> {
+    let fields = |c: &ModelConfig| match serde_json::to_value(c) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let (file, run) = (fields(file), fields(run));
+    run.iter()
+        .filter(|(key, value)| file.get(*key) != Some(value))
+        .map(|(key, value)| {
+            let theirs = file.get(key).map_or_else(|| "nothing".to_string(), |v| v.to_string());
+            format!("{key} {theirs} in the weight file, {value} in this run")
+        })
+        .collect()
 }
 
 /// Writes a checkpoint atomically: a complete folder is renamed over the previous one.

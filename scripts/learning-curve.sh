@@ -20,6 +20,7 @@ milestones=(
   "74fe2bf|deepcoder|exedec|static/models/deepcoder"
   "0909de0|deepcoder|exedec|static/models/deepcoder"
   "e99950d|deepcoder|no-subgoal|models/baselines/deepcoder"
+  "2c251b3|deepcoder|no-subgoal|models/baselines/deepcoder"
   "6ed2ad1|deepcoder|transformer|models/baselines/deepcoder"
   "6ed2ad1|deepcoder|latent-programmer|models/baselines/deepcoder"
   "e6beadb|robustfill|exedec|static/models/robustfill"

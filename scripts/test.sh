@@ -16,7 +16,7 @@ echo "== Rust tests, linted as they are built"
 # lints them on the way, with warnings as errors (CLIPPY_ARGS, as `cargo clippy -- -D warnings`
 # passes them). So the dependencies are built once, not checked again by a separate `cargo
 # clippy`. Every target is built, as `cargo clippy --all-targets` would check it.
-RUSTC_WORKSPACE_WRAPPER="$(command -v clippy-driver)"
+RUSTC_WORKSPACE_WRAPPER="$(command -v clippy-driver)" || { echo "clippy-driver not found: rustup component add clippy" >&2; exit 1; }
 CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 export RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS
 cargo test --workspace --all-targets --locked --no-run

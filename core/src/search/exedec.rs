@@ -123,7 +123,7 @@ pub async fn exedec_search<D: Domain, S: StepModel, Y: StepModel>(
     config: &SearchConfig,
     control: &mut Control<'_>,
 ) -> Result<SearchOutcome<D>, ModelError> {
-    step_search(domain, task, Some(subgoal_model), synthesizer, config, control).await
+    step_search(domain, task, &Predicted(subgoal_model), synthesizer, config, control).await
 }
 
 /// Runs the No-Subgoal ablation on a task's examples: each iteration one model predicts the
@@ -135,15 +135,80 @@ pub async fn no_subgoal_search<D: Domain, M: StepModel>(
     config: &SearchConfig,
     control: &mut Control<'_>,
 ) -> Result<SearchOutcome<D>, ModelError> {
-    step_search(domain, task, None::<&M>, model, config, control).await
+    step_search(domain, task, &NoSubgoals, model, config, control).await
 }
 
-/// The step-by-step search of both: with a SubgoalModel (ExeDec) or without (No-Subgoal, with
-/// `step_model` the combined model).
-async fn step_search<D: Domain, S: StepModel, Y: StepModel>(
+/// Step A of an iteration, as each search does it: ExeDec's SubgoalModel predicts every live
+/// element's next subgoal ([`Predicted`]); the No-Subgoal ablation has no step A
+/// ([`NoSubgoals`]): its model reads the remaining specification in step B.
+trait SubgoalStep {
+    /// The beam after step A (an element whose subgoal is invalid becomes invalid), or `None`
+    /// when the search has no step A.
+    async fn predict<D: Domain>(
+        &self,
+        domain: &D,
+        elems: &[Element<D>],
+        quirk_eos: bool,
+        k: usize,
+        control: &mut Control<'_>,
+        iteration: usize,
+    ) -> Option<Result<Vec<Element<D>>, ModelError>>;
+}
+
+/// ExeDec's step A: subgoals predicted by a SubgoalModel.
+struct Predicted<'m, S>(&'m S);
+
+/// The No-Subgoal ablation: no step A.
+struct NoSubgoals;
+
+impl<S: StepModel> SubgoalStep for Predicted<'_, S> {
+    async fn predict<D: Domain>(
+        &self,
+        domain: &D,
+        elems: &[Element<D>],
+        quirk_eos: bool,
+        k: usize,
+        control: &mut Control<'_>,
+        iteration: usize,
+    ) -> Option<Result<Vec<Element<D>>, ModelError>> {
+        let model = self.0;
+        let is_dc = domain.dsl() == Dsl::DeepCoder;
+        control.report(Progress::Phase { iteration, subgoal: true });
+        let (rows, live_idx, carried) = split_beam(elems, |e| {
+            let outs = encode_outputs(domain, &e.spec.outputs, quirk_eos)?;
+            encode_spec(domain, &e.spec.inputs, &outs, quirk_eos && is_dc, model.max_io_len())
+        });
+        let hyps = match beam_search(model, &rows, &carried, k, &|| control.stopped()).await {
+            Ok(hyps) => hyps,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(Ok(rebuild(elems, &live_idx, hyps, |e, h| match decode_subgoal(domain, &e.spec, &h.tokens) {
+            Some(sg) => e.subgoal = Some(sg),
+            None => e.invalidate(),
+        })))
+    }
+}
+
+impl SubgoalStep for NoSubgoals {
+    async fn predict<D: Domain>(
+        &self,
+        _: &D,
+        _: &[Element<D>],
+        _: bool,
+        _: usize,
+        _: &mut Control<'_>,
+        _: usize,
+    ) -> Option<Result<Vec<Element<D>>, ModelError>> {
+        None
+    }
+}
+
+/// The step-by-step search of both: step A by `subgoals`, step B by `step_model` (ExeDec's
+/// SynthesizerModel, or No-Subgoal's combined model).
+async fn step_search<D: Domain, A: SubgoalStep, Y: StepModel>(
     domain: &D,
     task: &Spec<D>,
-    subgoal_model: Option<&S>,
+    subgoals: &A,
     step_model: &Y,
     config: &SearchConfig,
     control: &mut Control<'_>,
@@ -174,17 +239,8 @@ async fn step_search<D: Domain, S: StepModel, Y: StepModel>(
         let mut best = IterationBest { subgoal: None, step_outputs: None };
 
         // A. Subgoal step.
-        if let Some(sm) = subgoal_model {
-            control.report(Progress::Phase { iteration: it, subgoal: true });
-            let (rows, live_idx, carried) = split_beam(&elems, |e| {
-                let outs = encode_outputs(domain, &e.spec.outputs, quirk_eos)?;
-                encode_spec(domain, &e.spec.inputs, &outs, quirk_eos && is_dc, sm.max_io_len())
-            });
-            let hyps = beam_search(sm, &rows, &carried, k, &|| control.stopped()).await?;
-            elems = rebuild(&elems, &live_idx, hyps, |e, h| match decode_subgoal(domain, &e.spec, &h.tokens) {
-                Some(sg) => e.subgoal = Some(sg),
-                None => e.invalidate(),
-            });
+        if let Some(next) = subgoals.predict(domain, &elems, quirk_eos, k, control, it).await {
+            elems = next?;
             if let Some(e) = elems.first().filter(|e| e.status == Status::Live) {
                 best.subgoal = e.subgoal.clone();
             }
@@ -198,8 +254,9 @@ async fn step_search<D: Domain, S: StepModel, Y: StepModel>(
         // B. Synthesis step.
         control.report(Progress::Phase { iteration: it, subgoal: false });
         let (rows, live_idx, carried) = split_beam(&elems, |e| {
-            let outs = match (&e.subgoal, subgoal_model.is_some()) {
-                (Some(sg), true) => {
+            // Only step A sets subgoals (and each iteration ends by clearing them).
+            let outs = match &e.subgoal {
+                Some(sg) => {
                     let mut parts = encode_outputs(domain, sg, false)?;
                     if is_dc && config.quirks.deepcoder_subgoal_pads {
                         let n = parts.len();
@@ -214,7 +271,7 @@ async fn step_search<D: Domain, S: StepModel, Y: StepModel>(
                     }
                     parts
                 }
-                _ => encode_outputs(domain, &e.spec.outputs, quirk_eos)?,
+                None => encode_outputs(domain, &e.spec.outputs, quirk_eos)?,
             };
             encode_spec(domain, &e.spec.inputs, &outs, quirk_eos && is_dc, step_model.max_io_len())
         });

@@ -49,6 +49,26 @@ pub struct TaskResult {
     pub model_calls: Option<usize>,
 }
 
+impl TaskResult {
+    /// A result that records only whether the task was solved and how long its one-step search
+    /// took: no program, attribution or error (what reports built by hand, e.g. in tests,
+    /// need).
+    pub fn bare(index: usize, solved: bool, millis: f64) -> TaskResult {
+        TaskResult {
+            index,
+            solved,
+            program: None,
+            steps: 1,
+            ground_truth_steps: None,
+            millis,
+            first_error: None,
+            error: None,
+            beam: None,
+            model_calls: None,
+        }
+    }
+}
+
 /// The official A–F table: rows success/failure, columns no error / first error from the
 /// SubgoalModel / from the SynthesizerModel (D, a failure without error, is impossible).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -439,18 +459,7 @@ mod tests {
 
     /// A report of 10 DeepCoder tasks, the first `solved` of them solved.
     fn report_of(split: Split, method: Method, models: &str, solved: usize) -> EvalReport {
-        let tasks = (0..10).map(|i| TaskResult {
-            index: i,
-            solved: i < solved,
-            program: None,
-            steps: 1,
-            ground_truth_steps: None,
-            millis: 1.0,
-            first_error: None,
-            error: None,
-            beam: None,
-            model_calls: None,
-        });
+        let tasks = (0..10).map(|i| TaskResult::bare(i, i < solved, 1.0));
         summarize(Dsl::DeepCoder, split, method, models.into(), 10, tasks.collect())
     }
 

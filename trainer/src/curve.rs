@@ -189,20 +189,7 @@ mod tests {
     use exedec_core::{Dsl, Split};
 
     fn report(method: Method, solved: usize, examples: &[Option<u64>]) -> EvalReport {
-        let tasks = (0..10)
-            .map(|i| TaskResult {
-                index: i,
-                solved: i < solved,
-                program: None,
-                steps: 1,
-                ground_truth_steps: None,
-                millis: 1.0,
-                first_error: None,
-                error: None,
-                beam: None,
-                model_calls: None,
-            })
-            .collect();
+        let tasks = (0..10).map(|i| TaskResult::bare(i, i < solved, 1.0)).collect();
         let mut r = summarize(Dsl::DeepCoder, Split::None, method, "m".into(), 10, tasks);
         r.networks = method
             .networks()

@@ -228,18 +228,7 @@ mod tests {
 
     fn point(method: Method, beam: usize, solved: usize, millis: f64) -> EvalReport {
         let tasks = (0..20)
-            .map(|i| TaskResult {
-                index: i,
-                solved: i < solved,
-                program: None,
-                steps: 1,
-                ground_truth_steps: None,
-                millis,
-                first_error: None,
-                error: None,
-                beam: None,
-                model_calls: Some(2 * beam),
-            })
+            .map(|i| TaskResult { model_calls: Some(2 * beam), ..TaskResult::bare(i, i < solved, millis) })
             .collect();
         summarize(Dsl::DeepCoder, Split::None, method, "m".into(), beam, tasks)
     }

@@ -148,11 +148,17 @@ trait SubgoalStep {
         &self,
         domain: &D,
         elems: &[Element<D>],
-        quirk_eos: bool,
-        k: usize,
-        control: &mut Control<'_>,
-        iteration: usize,
+        at: &mut Iteration<'_, '_>,
     ) -> Option<Result<Vec<Element<D>>, ModelError>>;
+}
+
+/// What step A needs of the iteration it runs in, besides the beam.
+struct Iteration<'c, 'a> {
+    index: usize,
+    beam_size: usize,
+    /// The EOS quirk applies (after the first step, when enabled).
+    quirk_eos: bool,
+    control: &'c mut Control<'a>,
 }
 
 /// ExeDec's step A: subgoals predicted by a SubgoalModel.
@@ -166,19 +172,17 @@ impl<S: StepModel> SubgoalStep for Predicted<'_, S> {
         &self,
         domain: &D,
         elems: &[Element<D>],
-        quirk_eos: bool,
-        k: usize,
-        control: &mut Control<'_>,
-        iteration: usize,
+        at: &mut Iteration<'_, '_>,
     ) -> Option<Result<Vec<Element<D>>, ModelError>> {
         let model = self.0;
         let is_dc = domain.dsl() == Dsl::DeepCoder;
-        control.report(Progress::Phase { iteration, subgoal: true });
+        at.control.report(Progress::Phase { iteration: at.index, subgoal: true });
         let (rows, live_idx, carried) = split_beam(elems, |e| {
-            let outs = encode_outputs(domain, &e.spec.outputs, quirk_eos)?;
-            encode_spec(domain, &e.spec.inputs, &outs, quirk_eos && is_dc, model.max_io_len())
+            let outs = encode_outputs(domain, &e.spec.outputs, at.quirk_eos)?;
+            encode_spec(domain, &e.spec.inputs, &outs, at.quirk_eos && is_dc, model.max_io_len())
         });
-        let hyps = match beam_search(model, &rows, &carried, k, &|| control.stopped()).await {
+        let control = &*at.control;
+        let hyps = match beam_search(model, &rows, &carried, at.beam_size, &|| control.stopped()).await {
             Ok(hyps) => hyps,
             Err(e) => return Some(Err(e)),
         };
@@ -194,10 +198,7 @@ impl SubgoalStep for NoSubgoals {
         &self,
         _: &D,
         _: &[Element<D>],
-        _: bool,
-        _: usize,
-        _: &mut Control<'_>,
-        _: usize,
+        _: &mut Iteration<'_, '_>,
     ) -> Option<Result<Vec<Element<D>>, ModelError>> {
         None
     }
@@ -239,7 +240,8 @@ async fn step_search<D: Domain, A: SubgoalStep, Y: StepModel>(
         let mut best = IterationBest { subgoal: None, step_outputs: None };
 
         // A. Subgoal step.
-        if let Some(next) = subgoals.predict(domain, &elems, quirk_eos, k, control, it).await {
+        let mut at = Iteration { index: it, beam_size: k, quirk_eos, control: &mut *control };
+        if let Some(next) = subgoals.predict(domain, &elems, &mut at).await {
             elems = next?;
             if let Some(e) = elems.first().filter(|e| e.status == Status::Live) {
                 best.subgoal = e.subgoal.clone();

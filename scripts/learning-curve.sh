@@ -30,6 +30,7 @@ milestones=(
   "12b16e8|robustfill|exedec|static/models/robustfill"
   "1156600|robustfill|no-subgoal|models/baselines/robustfill"
   "4125aae|robustfill|no-subgoal|models/baselines/robustfill"
+  "4215b08|robustfill|no-subgoal|models/baselines/robustfill"
   "1156600|robustfill|transformer|models/baselines/robustfill"
   "4125aae|robustfill|transformer|models/baselines/robustfill"
 )

@@ -203,6 +203,11 @@ pub trait Domain: Copy + Default + Debug + PartialEq + Eq + Hash + Send + Sync +
     /// Whether a predicted subgoal is acceptable for `spec` (same number of parts as examples
     /// is checked by the caller).
     fn check_subgoal(&self, spec: &Spec<Self>, subgoal: &[Self::Output]) -> bool;
+    /// Whether a valid subgoal's parts are exactly the prefixes of the remaining outputs'
+    /// encodings (RobustFill), so that decoding can be restricted to them.
+    fn subgoals_are_output_prefixes(&self) -> bool {
+        false
+    }
     /// The specification after executing `step`, whose outputs on the examples are
     /// `produced`, and whether the task is then solved. `None` when the step is inconsistent
     /// with the specification.

@@ -23,19 +23,24 @@ fn rf_expr() -> impl Strategy<Value = Vec<u16>> {
     ]
 }
 
+/// Replaces the id at a random place with `id` (even ids) or drops it (odd ones).
+fn corrupt(ids: &mut Vec<u16>, corruption: Option<(prop::sample::Index, u16)>) {
+    if let (Some((at, id)), false) = (corruption, ids.is_empty()) {
+        let i = at.index(ids.len());
+        if id % 2 == 0 {
+            ids[i] = id
+        } else {
+            ids.remove(i);
+        }
+    }
+}
+
 /// Token ids of a few expressions, sometimes corrupted (an id replaced or dropped).
 fn rf_ids() -> impl Strategy<Value = Vec<u16>> {
     (prop::collection::vec(rf_expr(), 0..5), prop::option::weighted(0.3, (any::<prop::sample::Index>(), 0u16..=330)))
         .prop_map(|(exprs, corruption)| {
             let mut ids = exprs.concat();
-            if let (Some((at, id)), false) = (corruption, ids.is_empty()) {
-                let i = at.index(ids.len());
-                if id % 2 == 0 {
-                    ids[i] = id
-                } else {
-                    ids.remove(i);
-                }
-            }
+            corrupt(&mut ids, corruption);
             ids
         })
 }
@@ -66,14 +71,7 @@ fn dc_ids() -> impl Strategy<Value = Vec<u16>> {
                 ids.push(3);
             }
             ids.pop();
-            if let (Some((at, id)), false) = (corruption, ids.is_empty()) {
-                let i = at.index(ids.len());
-                if id % 2 == 0 {
-                    ids[i] = id
-                } else {
-                    ids.remove(i);
-                }
-            }
+            corrupt(&mut ids, corruption);
             ids
         })
 }

@@ -6,6 +6,7 @@
 use std::fs;
 
 use exedec_core::eval::EvalReport;
+use exedec_core::search::AnytimeConfig;
 use exedec_core::{Dsl, Method, Split};
 use exedec_tests::repo_root;
 
@@ -170,25 +171,24 @@ fn beam_sweep_tables_are_the_sweep_reports() {
     }
     assert!(tables >= 4, "{tables} sweep tables");
 
-    // README's summary: success per beam, one row per DSL, split and method.
-    let readme = read("README.md");
+    // The summary: success per beam, one row per DSL, split and method.
     let header =
-        readme.lines().position(|l| l.starts_with("| sweep | method | beam 1 |")).expect("README's sweep table");
-    let beams: Vec<String> = cells(readme.lines().nth(header).unwrap())[2..]
+        results.lines().position(|l| l.starts_with("| sweep | method | beam 1 |")).expect("RESULTS.md's sweep summary");
+    let beams: Vec<String> = cells(results.lines().nth(header).unwrap())[2..]
         .iter()
         .map(|c| c.trim_start_matches("beam ").to_string())
         .collect();
     let mut rows = 0;
-    for row in readme.lines().skip(header + 2).take_while(|l| l.starts_with('|')) {
+    for row in results.lines().skip(header + 2).take_while(|l| l.starts_with('|')) {
         let c = cells(row);
         let stem = c[0].replace(' ', "-");
         for (beam, value) in beams.iter().zip(&c[2..]) {
             let r = report(&format!("sweep/{stem}-{}-beam{beam}.json", c[1]));
-            assert_eq!(*value, format!("{:.1}", r.success_rate), "README's sweep row {row}, beam {beam}");
+            assert_eq!(*value, format!("{:.1}", r.success_rate), "the sweep summary's row {row}, beam {beam}");
         }
         rows += 1;
     }
-    assert!(rows >= 6, "{rows} rows in README's sweep table");
+    assert!(rows >= 6, "{rows} rows in the sweep summary");
 }
 
 /// The learning curve (`exedec curve`, results/curve): every point report is a row of its DSL's
@@ -241,8 +241,9 @@ fn recipe_table_is_the_study_reports() {
     assert!(rows >= 6, "{rows} rows");
 }
 
-/// The page's notice states what its models solve: ExeDec at beam 10 and with the page's
-/// default time limit, from the committed reports of the shipped models.
+/// The page's notice states what its models solve: ExeDec with the paper's search at beam 10,
+/// and with the page's own search (the anytime search with its default time limit, decoding
+/// valid subgoals only), from the committed reports of the shipped models.
 #[test]
 fn page_notice_states_the_shipped_models_reports() {
     let page = read("static/index.html");
@@ -257,13 +258,21 @@ fn page_notice_states_the_shipped_models_reports() {
         .and_then(|v| v.parse().ok())
         .expect("the page's time limit field has a default value");
     assert!(notice.contains(&format!("{budget}-second search")), "{notice}");
-    for dsl in ["robustfill", "deepcoder"] {
-        let beam = report(&format!("cpu-{dsl}-NONE-exedec.json"));
-        let anytime = report(&format!("cpu-{dsl}-NONE-exedec-anytime.json"));
-        assert_eq!(beam.models, format!("static/models/{dsl}"));
-        assert_eq!(anytime.models, format!("static/models/{dsl}"));
+    assert!(AnytimeConfig::default().search.constrain_subgoals, "the page decodes valid subgoals only");
+    // DeepCoder has no prefix rule for subgoals, so its anytime report is the page's search
+    // without the flag; RobustFill's is measured with it.
+    for (dsl, page_search) in [
+        (Dsl::RobustFill, "cpu-robustfill-NONE-exedec-anytime-constrained.json"),
+        (Dsl::DeepCoder, "cpu-deepcoder-NONE-exedec-anytime.json"),
+    ] {
+        let beam = report(&format!("cpu-{}-NONE-exedec.json", dsl.name()));
+        let anytime = report(page_search);
+        let command = |r: &EvalReport| r.command.clone().unwrap_or_default();
+        assert!(!command(&beam).contains("--constrain-subgoals"), "the paper's search: {}", command(&beam));
+        assert_eq!(command(&anytime).contains("--constrain-subgoals"), dsl == Dsl::RobustFill, "{page_search}");
         assert_eq!(anytime.budget_seconds, Some(budget), "{dsl}: the anytime report's time limit");
         for r in [&beam, &anytime] {
+            assert_eq!(r.models, format!("static/models/{}", dsl.name()));
             let rate = format!("{:.1}%", r.success_rate);
             assert!(notice.contains(&rate), "the page's notice does not state {dsl}'s {rate}: {notice}");
         }

@@ -41,7 +41,7 @@ fn search_task<D: Domain, S: StepModel, L: LatentModels>(
     spec: &Spec<D>,
     args: &EvalArgs,
 ) -> (Result<SearchOutcome<D>, ModelError>, Option<usize>, usize) {
-    let config = SearchConfig { beam_size: args.beam, max_steps: None, quirks: args.quirks };
+    let config = args.search_config();
     let mut calls = 0usize;
     let mut count = |p: Progress| calls += usize::from(matches!(p, Progress::Phase { .. }));
     let mut control = Control { should_stop: None, progress: Some(&mut count) };
@@ -61,23 +61,64 @@ fn search_task<D: Domain, S: StepModel, L: LatentModels>(
     (outcome, beam, calls)
 }
 
+/// The options of `exedec eval`.
+#[derive(Debug, Clone, clap::Args)]
 pub struct EvalArgs {
+    #[arg(long)]
     pub dsl: Dsl,
+    #[arg(long)]
     pub split: Split,
+    /// exedec, no-subgoal, transformer or latent-programmer.
+    #[arg(long)]
     pub method: Method,
+    /// A folder of weight files (`subgoal.exw`, `synthesizer.exw`, ...) or `oracle`.
+    #[arg(long)]
     pub models: ModelsArg,
+    #[arg(long, default_value_t = 10)]
     pub beam: usize,
+    /// A JSON Lines task file instead of the released test set.
+    #[arg(long)]
     pub data: Option<PathBuf>,
+    /// Only the first N tasks.
+    #[arg(long)]
     pub limit: Option<usize>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
     pub threads: Option<usize>,
+    #[arg(long)]
     pub out: PathBuf,
-    pub quirks: Quirks,
+    /// Reproduce the official inference quirk of appending EOS to re-encoded specifications.
+    #[arg(long)]
+    pub quirk_eos: bool,
+    /// Reproduce the official padding tokens around DeepCoder subgoal parts.
+    #[arg(long)]
+    pub quirk_pads: bool,
+    /// Decode only valid subgoals (RobustFill: prefixes of the remaining outputs) instead
+    /// of decoding freely and pruning, as the paper does.
+    #[arg(long)]
+    pub constrain_subgoals: bool,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     pub backend: Backend,
-    /// Seconds per task for the anytime search (`beam` is then its first beam); `None` for
-    /// the fixed beam.
+    /// Measure the anytime search: up to this many seconds per task, starting at --beam and
+    /// doubling the beam while the task is unsolved (default: one search at --beam).
+    #[arg(long, value_name = "SECONDS")]
     pub budget: Option<f64>,
+    #[arg(long)]
     pub quiet: bool,
+    /// The command line, recorded in the report.
+    #[arg(skip)]
     pub command: String,
+}
+
+impl EvalArgs {
+    fn search_config(&self) -> SearchConfig {
+        SearchConfig {
+            beam_size: self.beam,
+            max_steps: None,
+            quirks: Quirks { eos_after_first_step: self.quirk_eos, deepcoder_subgoal_pads: self.quirk_pads },
+            constrain_subgoals: self.constrain_subgoals,
+        }
+    }
 }
 
 fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {

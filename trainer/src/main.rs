@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use exedec_core::Method;
 use exedec_core::llm::Style;
 use exedec_core::model::weights::Precision;
-use exedec_core::search::{AnytimeConfig, Quirks};
+use exedec_core::search::AnytimeConfig;
 use exedec_core::{Dsl, Part, Split};
 use exedec_trainer::device::Backend;
 use exedec_trainer::eval::EvalArgs;
@@ -109,43 +109,8 @@ enum Command {
     /// write a JSON report: success rate, 95% confidence interval, per-task results and error
     /// attribution.
     Eval {
-        #[arg(long)]
-        dsl: Dsl,
-        #[arg(long)]
-        split: Split,
-        /// exedec, no-subgoal, transformer or latent-programmer.
-        #[arg(long)]
-        method: Method,
-        /// A folder of weight files (`subgoal.exw`, `synthesizer.exw`, ...) or `oracle`.
-        #[arg(long)]
-        models: ModelsArg,
-        #[arg(long, default_value_t = 10)]
-        beam: usize,
-        /// A JSON Lines task file instead of the released test set.
-        #[arg(long)]
-        data: Option<PathBuf>,
-        /// Only the first N tasks.
-        #[arg(long)]
-        limit: Option<usize>,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        #[arg(long)]
-        out: PathBuf,
-        /// Reproduce the official inference quirk of appending EOS to re-encoded specifications.
-        #[arg(long)]
-        quirk_eos: bool,
-        /// Reproduce the official padding tokens around DeepCoder subgoal parts.
-        #[arg(long)]
-        quirk_pads: bool,
-        #[arg(long, value_enum, default_value_t = Backend::Cpu)]
-        backend: Backend,
-        /// Measure the anytime search: up to this many seconds per task, starting at --beam and
-        /// doubling the beam while the task is unsolved (default: one search at --beam).
-        #[arg(long, value_name = "SECONDS")]
-        budget: Option<f64>,
-        #[arg(long)]
-        quiet: bool,
+        #[command(flatten)]
+        args: EvalArgs,
     },
     /// The paper's few-shot LLM experiment against an OpenAI-compatible server: baseline,
     /// ExeDec-style (step by step, execution results fed back) or ablation prompts on the
@@ -275,6 +240,10 @@ enum Command {
         /// runs to its end.
         #[arg(long, value_name = "SECONDS", default_value_t = AnytimeConfig::DEFAULT_BUDGET_SECONDS)]
         budget: f64,
+        /// Decode subgoals freely and prune the invalid ones afterwards, as the paper does,
+        /// instead of decoding only valid ones (RobustFill: prefixes of the remaining outputs).
+        #[arg(long)]
+        free_subgoals: bool,
         #[arg(long, value_enum, default_value_t = Backend::Cpu)]
         backend: Backend,
         /// No progress lines on stderr.
@@ -320,40 +289,8 @@ fn main() -> Result<()> {
             train::run(args, opts).map(|_| ())
         }
         Command::BenchTrain { args } => bench::run(args),
-        Command::Eval {
-            dsl,
-            split,
-            method,
-            models,
-            beam,
-            data,
-            limit,
-            threads,
-            out,
-            quirk_eos,
-            quirk_pads,
-            backend,
-            budget,
-            quiet,
-        } => {
-            let command = std::env::args().collect::<Vec<_>>().join(" ");
-            let quirks = Quirks { eos_after_first_step: quirk_eos, deepcoder_subgoal_pads: quirk_pads };
-            let args = EvalArgs {
-                dsl,
-                split,
-                method,
-                models,
-                beam,
-                data,
-                limit,
-                threads,
-                out,
-                quirks,
-                backend,
-                budget,
-                quiet,
-                command,
-            };
+        Command::Eval { mut args } => {
+            args.command = std::env::args().collect::<Vec<_>>().join(" ");
             eval::run(args).map(|_| ())
         }
         Command::Llm {
@@ -407,8 +344,9 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::Synthesize { dsl, models, examples, method, beam, budget, backend, quiet } => {
-            let args = synthesize::SynthArgs { dsl, models, examples, method, beam, budget, backend, quiet };
+        Command::Synthesize { dsl, models, examples, method, beam, budget, free_subgoals, backend, quiet } => {
+            let args =
+                synthesize::SynthArgs { dsl, models, examples, method, beam, budget, free_subgoals, backend, quiet };
             let solved = synthesize::run(args)?;
             if !solved {
                 std::process::exit(1);

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use exedec_core::eval::EvalReport;
-use exedec_core::search::Quirks;
 use exedec_core::{Dsl, Method, Split};
 
 use crate::device::Backend;
@@ -97,7 +96,9 @@ pub fn run(args: &SweepArgs) -> Result<String> {
                 limit: args.limit,
                 threads: args.threads,
                 out: file.clone(),
-                quirks: Quirks::default(),
+                quirk_eos: false,
+                quirk_pads: false,
+                constrain_subgoals: false,
                 backend: args.backend,
                 budget: None,
                 quiet: true,

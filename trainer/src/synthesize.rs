@@ -37,6 +37,9 @@ pub struct SynthArgs {
     pub beam: usize,
     /// Seconds the anytime search may take (0: the first beam only).
     pub budget: f64,
+    /// Decode subgoals freely and prune afterwards (the paper's search) instead of decoding
+    /// only valid ones.
+    pub free_subgoals: bool,
     pub backend: Backend,
     /// No progress lines on stderr.
     pub quiet: bool,
@@ -125,7 +128,8 @@ pub fn run(args: SynthArgs) -> Result<bool> {
     if !(args.budget.is_finite() && args.budget >= 0.0) {
         bail!("--budget must be a number of seconds, at least 0");
     }
-    let config = AnytimeConfig { budget_seconds: args.budget, first_beam: args.beam, ..AnytimeConfig::default() };
+    let mut config = AnytimeConfig { budget_seconds: args.budget, first_beam: args.beam, ..AnytimeConfig::default() };
+    config.search.constrain_subgoals = !args.free_subgoals;
     let lines: Vec<(usize, &String)> = args.examples.iter().enumerate().collect();
     let split =
         |i: usize, l: &str| split_arrow(l).with_context(|| format!("example {}: expected `INPUT -> OUTPUT`", i + 1));

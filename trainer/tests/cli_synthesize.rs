@@ -114,3 +114,63 @@ fn inputs_longer_than_the_models_read_are_refused() {
     assert!(stderr.contains("example 2, input 1: too long for the model"), "{stderr}");
     assert!(stderr.contains("at most 20"), "{stderr}");
 }
+
+/// The `<exedec-synth>` widgets of `static/docs.html`: each one's DSL and examples as
+/// `exedec synthesize --example` arguments.
+fn docs_widgets() -> Vec<(String, Vec<String>)> {
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../static/docs.html")).unwrap();
+    let attribute = |tag: &str, name: &str, quote: char| {
+        let start =
+            tag.find(&format!("{name}={quote}")).unwrap_or_else(|| panic!("no {name} in {tag}")) + name.len() + 2;
+        tag[start..][..tag[start..].find(quote).unwrap()].to_string()
+    };
+    let format_value = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => {
+            format!("[{}]", items.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "))
+        }
+        other => other.to_string(),
+    };
+    // The escaped `&lt;exedec-synth` of the usage snippet is not a widget.
+    page.split("<exedec-synth")
+        .skip(1)
+        .map(|rest| {
+            let tag = &rest[..rest.find('>').unwrap()];
+            let examples: Vec<serde_json::Value> = serde_json::from_str(&attribute(tag, "examples", '\'')).unwrap();
+            let args = examples
+                .iter()
+                .map(|e| {
+                    let inputs = match &e["inputs"] {
+                        serde_json::Value::Array(inputs) => {
+                            inputs.iter().map(format_value).collect::<Vec<_>>().join(", ")
+                        }
+                        _ => format_value(&e["input"]),
+                    };
+                    format!("{inputs} -> {}", format_value(&e["output"]))
+                })
+                .collect();
+            (attribute(tag, "dsl", '"'), args)
+        })
+        .collect()
+}
+
+#[test]
+fn the_docs_pages_examples_are_solved_by_the_shipped_models() {
+    let widgets = docs_widgets();
+    assert_eq!(widgets.iter().map(|(dsl, _)| dsl.as_str()).collect::<Vec<_>>(), ["robustfill", "deepcoder"]);
+    for (dsl, examples) in widgets {
+        // The first beam only (10, as the page starts), so the result does not depend on speed.
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_exedec"));
+        cmd.args(["synthesize", "--dsl", &dsl, "--budget", "0"]);
+        for e in &examples {
+            cmd.args(["--example", e]);
+        }
+        let out = cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).output().expect("the exedec binary runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{dsl} {examples:?}: {stdout}");
+        let expected: Vec<&str> = examples.iter().map(|e| e.split(" -> ").nth(1).unwrap()).collect();
+        let produced: Vec<String> = line(&stdout, "outputs: ").split(" | ").map(|o| o.replace(' ', "")).collect();
+        let expected: Vec<String> = expected.iter().map(|o| o.replace(' ', "")).collect();
+        assert_eq!(produced, expected, "{stdout}");
+    }
+}

@@ -7,6 +7,9 @@
 //! solves every task that the fixed beam solves; a wider search still running when the budget
 //! runs out is stopped, and the outcome is that of the last search that finished. Time comes
 //! from the caller's clock, so the same code runs natively and in a browser.
+//!
+//! By default it also decodes only valid subgoals ([`SearchConfig::constrain_subgoals`]):
+//! RobustFill's SubgoalModel then chooses where to cut each output instead of spelling it out.
 
 use super::SearchConfig;
 use super::control::{Control, Progress};
@@ -27,7 +30,8 @@ pub struct AnytimeConfig {
     pub growth: usize,
     /// No search is wider than this.
     pub max_beam: usize,
-    /// Step limit and quirks of every search (the beam size comes from the schedule).
+    /// Step limit, quirks and subgoal decoding of every search (the beam size comes from the
+    /// schedule).
     pub search: SearchConfig,
 }
 
@@ -60,7 +64,7 @@ impl Default for AnytimeConfig {
             first_beam: 10,
             growth: 2,
             max_beam: 320,
-            search: SearchConfig::default(),
+            search: SearchConfig { constrain_subgoals: true, ..SearchConfig::default() },
         }
     }
 }

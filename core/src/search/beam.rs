@@ -13,6 +13,10 @@
 //! finished sequence of n tokens (EOS included) scores its log-probability divided by
 //! ((5 + n) / 6)^α, and the stopping rule compares against the best live score divided by the
 //! largest penalty, as in the Flax beam search the paper's code uses.
+//!
+//! [`beam_search_constrained`] restricts each live sequence's next token to those a
+//! [`Constraint`] allows (an extension of the paper's search, used for RobustFill subgoals; see
+//! [`PrefixSubgoals`]). Allowed tokens keep the model's log-probabilities, unrenormalized.
 
 use super::model::{EncoderInput, ModelError, StepModel};
 use crate::vocab::{BOS, EOS, Token};
@@ -58,6 +62,56 @@ pub async fn beam_search<M: StepModel>(
     beam_search_penalized(model, rows, carried, k, 0.0, should_stop).await
 }
 
+/// Which tokens a live sequence may take next.
+pub trait Constraint {
+    /// The tokens that row `row` (an index into the `rows` of the call) may take after
+    /// `prefix` (its predicted tokens so far, without BOS), or `None` for any token.
+    fn allowed(&self, row: usize, prefix: &[Token]) -> Option<Vec<Token>>;
+}
+
+/// No constraint: every token is allowed.
+pub struct Free;
+
+impl Constraint for Free {
+    fn allowed(&self, _: usize, _: &[Token]) -> Option<Vec<Token>> {
+        None
+    }
+}
+
+/// Subgoals whose parts are prefixes of the remaining outputs (RobustFill's rule for a valid
+/// subgoal, applied while decoding instead of after it): row `r` must produce
+/// `p_1 SEP p_2 SEP … SEP p_n EOS`, each `p_i` a prefix of `outputs[r][i]`. The first and last
+/// parts are not empty, since decoding strips separators from both ends of a subgoal (the
+/// official code's `strip('|')`) and an empty end part would leave too few parts. The decoder
+/// then only chooses where to cut each output.
+pub struct PrefixSubgoals {
+    /// Per row, the encoded remaining output of each example.
+    pub outputs: Vec<Vec<Vec<Token>>>,
+    pub separator: Token,
+}
+
+impl Constraint for PrefixSubgoals {
+    fn allowed(&self, row: usize, prefix: &[Token]) -> Option<Vec<Token>> {
+        let Some(outputs) = self.outputs.get(row) else { return Some(Vec::new()) };
+        let part = prefix.iter().filter(|&&t| t == self.separator).count();
+        let at = prefix.iter().rev().take_while(|&&t| t != self.separator).count();
+        let mut allowed = Vec::with_capacity(2);
+        if let Some(&next) = outputs.get(part).and_then(|o| o.get(at)) {
+            allowed.push(next);
+        }
+        let last = part + 1 >= outputs.len();
+        let first_and_empty = part == 0 && at == 0;
+        if last {
+            if at > 0 {
+                allowed.push(EOS);
+            }
+        } else if !first_and_empty {
+            allowed.push(self.separator);
+        }
+        Some(allowed)
+    }
+}
+
 /// The brevity penalty ((5 + n) / 6)^α of a sequence of n tokens.
 pub fn brevity_penalty(alpha: f64, n: usize) -> f64 {
     ((5.0 + n as f64) / 6.0).powf(alpha)
@@ -73,6 +127,36 @@ pub async fn beam_search_penalized<M: StepModel>(
     alpha: f64,
     should_stop: &dyn Fn() -> bool,
 ) -> Result<Vec<Hypothesis>, ModelError> {
+    search(model, rows, carried, Settings { k, alpha, constraint: &Free }, should_stop).await
+}
+
+/// [`beam_search`] where each live sequence's next token is one that `constraint` allows.
+pub async fn beam_search_constrained<M: StepModel>(
+    model: &M,
+    rows: &[(EncoderInput, f64)],
+    carried: &[(usize, f64)],
+    k: usize,
+    constraint: &dyn Constraint,
+    should_stop: &dyn Fn() -> bool,
+) -> Result<Vec<Hypothesis>, ModelError> {
+    search(model, rows, carried, Settings { k, alpha: 0.0, constraint }, should_stop).await
+}
+
+/// The width, length penalty and constraint of one call.
+struct Settings<'c> {
+    k: usize,
+    alpha: f64,
+    constraint: &'c dyn Constraint,
+}
+
+async fn search<M: StepModel>(
+    model: &M,
+    rows: &[(EncoderInput, f64)],
+    carried: &[(usize, f64)],
+    settings: Settings<'_>,
+    should_stop: &dyn Fn() -> bool,
+) -> Result<Vec<Hypothesis>, ModelError> {
+    let Settings { k, alpha, constraint } = settings;
     let mut pool: Vec<Hypothesis> = carried
         .iter()
         .map(|&(id, score)| Hypothesis { origin: Origin::Carried(id), tokens: Vec::new(), score, ended: true })
@@ -106,9 +190,23 @@ pub async fn beam_search_penalized<M: StepModel>(
         // The best 2K (row, token) candidates over all rows.
         let mut cands: Vec<(f64, usize, Token)> = Vec::with_capacity(live.len() * vocab);
         for (r, l) in live.iter().enumerate() {
-            for (v, &lp) in log_probs[r * vocab..(r + 1) * vocab].iter().enumerate() {
-                if lp.is_finite() {
-                    cands.push((l.score + f64::from(lp), r, v as Token));
+            let row_log_probs = &log_probs[r * vocab..(r + 1) * vocab];
+            match constraint.allowed(l.row, &l.tokens) {
+                None => {
+                    for (v, &lp) in row_log_probs.iter().enumerate() {
+                        if lp.is_finite() {
+                            cands.push((l.score + f64::from(lp), r, v as Token));
+                        }
+                    }
+                }
+                Some(allowed) => {
+                    for v in allowed {
+                        if let Some(&lp) = row_log_probs.get(v as usize)
+                            && lp.is_finite()
+                        {
+                            cands.push((l.score + f64::from(lp), r, v));
+                        }
+                    }
                 }
             }
         }
@@ -263,6 +361,45 @@ mod tests {
         assert_eq!(penalized[0].tokens, vec![3]);
         assert!((penalized[0].score - 0.28f64.ln() / (7.0f64 / 6.0).powf(0.6)).abs() < 1e-5);
         assert!((penalized[1].score - 0.3f64.ln()).abs() < 1e-5);
+    }
+
+    #[test]
+    fn prefix_subgoals_allow_only_cuts_of_the_outputs() {
+        const SEP: Token = 9;
+        let c = PrefixSubgoals { outputs: vec![vec![vec![5, 6], vec![7]]], separator: SEP };
+        let allowed = |prefix: &[Token]| c.allowed(0, prefix).unwrap();
+        // Neither the first nor the last part may be empty.
+        assert_eq!(allowed(&[]), [5]);
+        assert_eq!(allowed(&[5]), [6, SEP]);
+        assert_eq!(allowed(&[5, 6]), [SEP]);
+        assert_eq!(allowed(&[5, SEP]), [7]);
+        assert_eq!(allowed(&[5, SEP, 7]), [EOS]);
+        // A middle part may be empty.
+        let c = PrefixSubgoals { outputs: vec![vec![vec![5], vec![6], vec![7]]], separator: SEP };
+        assert_eq!(c.allowed(0, &[5, SEP]), Some(vec![6, SEP]));
+        assert_eq!(c.allowed(0, &[5, SEP, SEP]), Some(vec![7]));
+        assert_eq!(c.allowed(1, &[]), Some(vec![]), "a row it does not know gets nothing");
+    }
+
+    #[test]
+    fn constrained_search_keeps_the_best_allowed_sequences() {
+        // Unconstrained, [3] (.42) and [4] (.21) win; allowing only 4 then EOS leaves [4].
+        let model = Toy {
+            table: vec![vec![0.0, 0.0, 0.1, 0.6, 0.3], vec![0.0, 0.0, 0.7, 0.2, 0.1], vec![0.0, 0.0, 1.0, 0.0, 0.0]],
+        };
+        struct OnlyFour;
+        impl Constraint for OnlyFour {
+            fn allowed(&self, _: usize, prefix: &[Token]) -> Option<Vec<Token>> {
+                Some(if prefix.is_empty() { vec![4] } else { vec![EOS] })
+            }
+        }
+        let rows = [(EncoderInput::default(), 0.0)];
+        let out = pollster::block_on(beam_search_constrained(&model, &rows, &[], 3, &OnlyFour, &never)).unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].tokens, vec![4]);
+        assert!((out[0].score - (0.3f64 * 0.7).ln()).abs() < 1e-5, "the model's own log-probabilities");
+        let free = pollster::block_on(beam_search_constrained(&model, &rows, &[], 3, &Free, &never)).unwrap();
+        assert_eq!(free, pollster::block_on(beam_search(&model, &rows, &[], 3, &never)).unwrap());
     }
 
     #[test]

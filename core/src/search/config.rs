@@ -22,10 +22,15 @@ pub struct SearchConfig {
     /// variable per step, at most 10 variables).
     pub max_steps: Option<usize>,
     pub quirks: Quirks,
+    /// Restrict the SubgoalModel's decoding to valid subgoals where a DSL's validity rule
+    /// allows it (RobustFill: parts that are prefixes of the remaining outputs), instead of
+    /// decoding freely and pruning afterwards as the paper does. Off by default.
+    #[serde(default)]
+    pub constrain_subgoals: bool,
 }
 
 impl Default for SearchConfig {
     fn default() -> Self {
-        SearchConfig { beam_size: 10, max_steps: None, quirks: Quirks::default() }
+        SearchConfig { beam_size: 10, max_steps: None, quirks: Quirks::default(), constrain_subgoals: false }
     }
 }

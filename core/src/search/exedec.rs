@@ -24,7 +24,7 @@
 use std::collections::HashSet;
 
 use super::SearchConfig;
-use super::beam::{Hypothesis, Origin, beam_search};
+use super::beam::{Constraint, Free, Hypothesis, Origin, PrefixSubgoals, beam_search, beam_search_constrained};
 use super::control::{Control, Progress};
 use super::model::{EncoderInput, ModelError, StepModel};
 use super::outcome::{BeamElement, ElementStatus, IterationBest, SearchOutcome, TraceStep};
@@ -158,6 +158,8 @@ struct Iteration<'c, 'a> {
     beam_size: usize,
     /// The EOS quirk applies (after the first step, when enabled).
     quirk_eos: bool,
+    /// Decode only valid subgoals ([`SearchConfig::constrain_subgoals`]).
+    constrain_subgoals: bool,
     control: &'c mut Control<'a>,
 }
 
@@ -181,8 +183,16 @@ impl<S: StepModel> SubgoalStep for Predicted<'_, S> {
             let outs = encode_outputs(domain, &e.spec.outputs, at.quirk_eos)?;
             encode_spec(domain, &e.spec.inputs, &outs, at.quirk_eos && is_dc, model.max_io_len())
         });
+        let prefixes = (at.constrain_subgoals && domain.subgoals_are_output_prefixes())
+            .then(|| prefix_constraint(domain, elems, &live_idx))
+            .flatten();
+        let constraint: &dyn Constraint = match &prefixes {
+            Some(p) => p,
+            None => &Free,
+        };
         let control = &*at.control;
-        let hyps = match beam_search(model, &rows, &carried, at.beam_size, &|| control.stopped()).await {
+        let stopped = || control.stopped();
+        let hyps = match beam_search_constrained(model, &rows, &carried, at.beam_size, constraint, &stopped).await {
             Ok(hyps) => hyps,
             Err(e) => return Some(Err(e)),
         };
@@ -191,6 +201,15 @@ impl<S: StepModel> SubgoalStep for Predicted<'_, S> {
             None => e.invalidate(),
         })))
     }
+}
+
+/// The prefix constraint for the live elements `live_idx`, or `None` if the domain has no
+/// subgoal separator.
+fn prefix_constraint<D: Domain>(domain: &D, elems: &[Element<D>], live_idx: &[usize]) -> Option<PrefixSubgoals> {
+    let separator = domain.io_vocab().separator()?;
+    let outputs =
+        live_idx.iter().map(|&i| encode_outputs(domain, &elems[i].spec.outputs, false).unwrap_or_default()).collect();
+    Some(PrefixSubgoals { outputs, separator })
 }
 
 impl SubgoalStep for NoSubgoals {
@@ -240,7 +259,8 @@ async fn step_search<D: Domain, A: SubgoalStep, Y: StepModel>(
         let mut best = IterationBest { subgoal: None, step_outputs: None };
 
         // A. Subgoal step.
-        let mut at = Iteration { index: it, beam_size: k, quirk_eos, control: &mut *control };
+        let constrain_subgoals = config.constrain_subgoals;
+        let mut at = Iteration { index: it, beam_size: k, quirk_eos, constrain_subgoals, control: &mut *control };
         if let Some(next) = subgoals.predict(domain, &elems, &mut at).await {
             elems = next?;
             if let Some(e) = elems.first().filter(|e| e.status == Status::Live) {
@@ -499,6 +519,34 @@ mod tests {
         let live: Vec<_> = out.beam.iter().filter(|e| e.status != Status::Invalid).collect();
         assert_eq!(live.len(), 1);
         assert_eq!(d.format_readable(&live[0].program), "GetToken(WORD, 1)");
+        assert_eq!(out.beam.len(), 4, "the invalid subgoals stay in the beam as finished elements");
+
+        // Decoding only valid subgoals: the beam after step A holds valid subgoals only, and
+        // the best is the true one.
+        let start = Element {
+            score: 0.0,
+            status: Status::Live,
+            program: d.empty_program(&spec.inputs[0]).unwrap(),
+            spec: spec.clone(),
+            subgoal: None,
+            trace: Vec::new(),
+            fresh: false,
+        };
+        let predict = |constrain_subgoals: bool| {
+            let mut control = Control::default();
+            let mut at =
+                Iteration { index: 0, beam_size: 4, quirk_eos: false, constrain_subgoals, control: &mut control };
+            pollster::block_on(Predicted(&subgoal).predict(&d, std::slice::from_ref(&start), &mut at)).unwrap().unwrap()
+        };
+        let free = predict(false);
+        assert_eq!(free.iter().filter(|e| e.status == Status::Invalid).count(), 3);
+        let constrained = predict(true);
+        assert_eq!(constrained.len(), 4);
+        for e in &constrained {
+            assert_eq!(e.status, Status::Live);
+            assert!(d.check_subgoal(&spec, e.subgoal.as_ref().unwrap()));
+        }
+        assert_eq!(constrained[0].subgoal, Some(vec![d.parse_output("ab").unwrap(), d.parse_output("ef").unwrap()]));
     }
 
     /// A model with random log-probabilities: the search must never panic on anything it says.
@@ -647,6 +695,16 @@ mod tests {
         }
     }
 
+    /// ExeDec on a RobustFill task at the default settings.
+    fn exedec_at_defaults<S: StepModel, Y: StepModel>(
+        spec: &Spec<RobustFill>,
+        subgoal: &S,
+        synth: &Y,
+    ) -> SearchOutcome<RobustFill> {
+        let config = SearchConfig::default();
+        pollster::block_on(exedec_search(&RobustFill, spec, subgoal, synth, &config, &mut Control::default())).unwrap()
+    }
+
     #[test]
     fn specifications_longer_than_the_model_reads_are_not_fed_to_it() {
         let d = RobustFill;
@@ -655,27 +713,11 @@ mod tests {
         let subgoal = ShortSighted(OracleModel::new(ModelKind::Subgoal, [&enc], 87, sep), 13);
         let synth = ShortSighted(OracleModel::new(ModelKind::Synthesizer, [&enc], 316, sep), 13);
         // The input fits (13 characters); the full output "abcdefghijkl" (12) fits too.
-        let out = pollster::block_on(exedec_search(
-            &d,
-            &spec,
-            &subgoal,
-            &synth,
-            &SearchConfig::default(),
-            &mut Control::default(),
-        ))
-        .unwrap();
+        let out = exedec_at_defaults(&spec, &subgoal, &synth);
         assert!(out.solved);
         // A model that reads at most 5 tokens cannot read this task at all.
         let subgoal = ShortSighted(OracleModel::new(ModelKind::Subgoal, [&enc], 87, sep), 5);
-        let out = pollster::block_on(exedec_search(
-            &d,
-            &spec,
-            &subgoal,
-            &synth,
-            &SearchConfig::default(),
-            &mut Control::default(),
-        ))
-        .unwrap();
+        let out = exedec_at_defaults(&spec, &subgoal, &synth);
         assert!(!out.solved);
         assert!(out.beam.iter().all(|e| e.status == Status::Invalid));
         let tf = ShortSighted(OracleModel::new(ModelKind::Transformer, [&enc], 316, sep), 5);

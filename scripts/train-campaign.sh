@@ -60,10 +60,20 @@ for name in ${EXEDEC_NETWORKS:-subgoal synthesizer}; do
   elif [ -n "${EXEDEC_FROM:-}" ]; then
     start=(--from-weights "$EXEDEC_FROM/$run.exw")
   fi
-  nice "$exedec" train --dsl "$dsl" --split NONE "${network[@]}" --preset "$preset" --data "$data" --out "$out" \
+  setsid nice "$exedec" train --dsl "$dsl" --split NONE "${network[@]}" --preset "$preset" --data "$data" --out "$out" \
     --steps "$steps" --batch-size 64 --lr 1e-3 --warmup 500 --log-every 100 --checkpoint-every 500 \
     --eval-every 2000 --backend tch --threads 1 --quiet "${start[@]}" > "$work/$dsl-NONE-$run.log" 2>&1 &
   pids+=($!)
+done
+# Linux schedules each session as one group (autogroup), and nice counts only within a group:
+# each run has its own session (setsid above), and that group is lowered too, so that builds
+# and tests started elsewhere keep the cores.
+sleep 1
+for pid in "${pids[@]}"; do
+  group=/proc/$pid/autogroup
+  if [ -w "$group" ] && [ "$(cut -d' ' -f1 "$group")" != "$(cut -d' ' -f1 /proc/$$/autogroup)" ]; then
+    echo 19 > "$group" || true
+  fi
 done
 trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
 wait

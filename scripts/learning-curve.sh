@@ -31,6 +31,7 @@ milestones=(
   "1156600|robustfill|no-subgoal|models/baselines/robustfill"
   "4125aae|robustfill|no-subgoal|models/baselines/robustfill"
   "4215b08|robustfill|no-subgoal|models/baselines/robustfill"
+  "7678b68|robustfill|no-subgoal|models/baselines/robustfill"
   "1156600|robustfill|transformer|models/baselines/robustfill"
   "4125aae|robustfill|transformer|models/baselines/robustfill"
 )

@@ -184,7 +184,7 @@ impl<S: StepModel> SubgoalStep for Predicted<'_, S> {
             encode_spec(domain, &e.spec.inputs, &outs, at.quirk_eos && is_dc, model.max_io_len())
         });
         let prefixes = (at.constrain_subgoals && domain.subgoals_are_output_prefixes())
-            .then(|| prefix_constraint(domain, elems, &live_idx))
+            .then(|| prefix_constraint(domain, &rows, at.quirk_eos))
             .flatten();
         let constraint: &dyn Constraint = match &prefixes {
             Some(p) => p,
@@ -203,12 +203,12 @@ impl<S: StepModel> SubgoalStep for Predicted<'_, S> {
     }
 }
 
-/// The prefix constraint for the live elements `live_idx`, or `None` if the domain has no
-/// subgoal separator.
-fn prefix_constraint<D: Domain>(domain: &D, elems: &[Element<D>], live_idx: &[usize]) -> Option<PrefixSubgoals> {
+/// The prefix constraint for the encoded live rows (their remaining outputs, without the EOS
+/// the quirk appends), or `None` if the domain has no subgoal separator.
+fn prefix_constraint<D: Domain>(domain: &D, rows: &[(EncoderInput, f64)], quirk_eos: bool) -> Option<PrefixSubgoals> {
     let separator = domain.io_vocab().separator()?;
-    let outputs =
-        live_idx.iter().map(|&i| encode_outputs(domain, &elems[i].spec.outputs, false).unwrap_or_default()).collect();
+    let unquirked = |o: &Vec<Token>| if quirk_eos { o.strip_suffix(&[EOS]).unwrap_or(o) } else { o }.to_vec();
+    let outputs = rows.iter().map(|(enc, _)| enc.outputs.iter().map(unquirked).collect()).collect();
     Some(PrefixSubgoals { outputs, separator })
 }
 

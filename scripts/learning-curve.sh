@@ -34,6 +34,7 @@ milestones=(
   "7678b68|robustfill|no-subgoal|models/baselines/robustfill"
   "1156600|robustfill|transformer|models/baselines/robustfill"
   "4125aae|robustfill|transformer|models/baselines/robustfill"
+  "69c84c4|robustfill|transformer|models/baselines/robustfill"
 )
 
 mkdir -p results/curve

@@ -1,7 +1,7 @@
 // The demo page: edit examples, load benchmark presets, synthesize in the worker, show the
 // program and its decomposition.
 
-import { cancel, onStatus, synthesize, validate } from "./client.js";
+import { cancel, modelsInfo, onStatus, synthesize, validate } from "./client.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { presets: null };
@@ -11,6 +11,7 @@ const SAMPLE = {
     { input: "Alan Turing", output: "A.T." },
     { input: "Grace Hopper", output: "G.H." },
     { input: "Ada Lovelace", output: "A.L." },
+    { input: "Edsger Dijkstra", output: "E.D." },
   ],
   deepcoder: [
     { inputs: [[3, 1, 2]], output: [1, 2, 3] },
@@ -142,6 +143,31 @@ function applyPreset() {
   if (t) setExamples(t.examples);
 }
 
+// ---- methods ---------------------------------------------------------------------------
+
+const METHODS = {
+  exedec: "ExeDec (a subgoal, then the step that reaches it)",
+  "no-subgoal": "No-Subgoal (the next step directly)",
+  transformer: "Transformer (the whole program at once)",
+  "latent-programmer": "Latent Programmer",
+};
+
+// The methods the DSL's models offer, the models folder's default selected.
+async function fillMethods() {
+  const forDsl = dsl();
+  const info = await modelsInfo(forDsl);
+  if (forDsl !== dsl()) return;
+  $("method").innerHTML = info.methods.map((m) => `<option value="${m}">${METHODS[m] || m}</option>`).join("");
+  $("method").value = info.defaultMethod;
+  $("method").dataset.dsl = forDsl;
+}
+
+// The method chosen for the current DSL; undefined (the models folder's default) while the
+// list of the DSL just chosen is still loading.
+function chosenMethod() {
+  return $("method").dataset.dsl === dsl() ? $("method").value : undefined;
+}
+
 // ---- running ---------------------------------------------------------------------------
 
 function setRunning(on) {
@@ -169,6 +195,7 @@ async function run() {
     const result = await synthesize({
       dsl: dsl(),
       examples,
+      method: chosenMethod(),
       beam: Math.max(1, Math.min(320, Number($("beam").value) || 10)),
       budget: Number.isFinite(budget) ? Math.max(0, Math.min(600, budget)) : undefined,
       backend: $("backend").value,
@@ -207,7 +234,8 @@ function showResult(r, examples) {
   $("verdict").textContent = r.solved ? "Solved: the program reproduces every example" : "Not solved";
   $("verdict").className = r.solved ? "ok" : "fail";
   const beams = r.beamsTried.length > 1 ? ` (beams tried: ${r.beamsTried.join(", ")})` : "";
-  $("meta").textContent = `${(r.millis / 1000).toFixed(2)} s on ${r.backend === "webgpu" ? "WebGPU" : "the CPU"}, beam ${r.beam}${beams}, ${r.iterations} search steps`;
+  const method = (METHODS[r.method] || r.method).replace(/ \(.*/, "");
+  $("meta").textContent = `${method}, ${(r.millis / 1000).toFixed(2)} s on ${r.backend === "webgpu" ? "WebGPU" : "the CPU"}, beam ${r.beam}${beams}, ${r.iterations} search step${r.iterations === 1 ? "" : "s"}`;
   $("program").textContent = r.program ?? "(no program found)";
   const q = (v) => `<code>${esc(JSON.stringify(v))}</code>`;
   $("steps").innerHTML = r.steps
@@ -233,6 +261,7 @@ function updateHint() {
 $("dsl").addEventListener("change", () => {
   updateHint();
   fillSplits();
+  fillMethods();
   setExamples(SAMPLE[dsl()]);
 });
 $("split").addEventListener("change", () => {
@@ -251,4 +280,4 @@ onStatus((m) => ($("status").textContent = m));
 updateHint();
 setExamples(SAMPLE[dsl()]);
 loadPresets();
-window.__exedecReady = true;
+fillMethods().finally(() => (window.__exedecReady = true));

@@ -52,17 +52,52 @@ export function validate(dsl, examples, maxTokens = 0) {
   return request({ type: "validate", dsl, examples, maxTokens });
 }
 
+/** A models folder's URL, absolute and ending in "/". */
+function folder(models) {
+  return new URL(models, document.baseURI).href.replace(/\/?$/, "/");
+}
+
+const manifests = new Map();
+
+/**
+ * The methods a models folder offers for a DSL, in the order to offer them, and the one it runs
+ * when none is asked for: its `DSL/manifest.json` ({"default_method", "methods"}), or ExeDec
+ * alone where the folder has none. Resolves to {defaultMethod, methods}.
+ */
+export function modelsInfo(dsl, models = DEFAULT_MODELS) {
+  const url = new URL(`${dsl}/manifest.json`, folder(models)).href;
+  if (!manifests.has(url)) {
+    const exedecOnly = { defaultMethod: "exedec", methods: ["exedec"] };
+    const read = fetch(url)
+      // undefined: no manifest (or no answer); null: one that is not JSON.
+      .then((r) => (r.ok ? r.json().catch(() => null) : undefined))
+      .catch(() => undefined)
+      .then((m) => {
+        if (m === undefined) return exedecOnly;
+        if (m && Array.isArray(m.methods) && m.methods.includes(m.default_method)) {
+          return { defaultMethod: m.default_method, methods: m.methods };
+        }
+        console.warn(`${url} is not {"default_method": METHOD, "methods": [METHOD, ...]}; running ExeDec`);
+        return exedecOnly;
+      });
+    manifests.set(url, read);
+  }
+  return manifests.get(url);
+}
+
 /**
  * Synthesizes a program with the anytime search: beam `beam` first, then twice as wide while
  * no program reproduces every example and `budget` seconds last (0: the first beam only;
- * default: the engine's, 5 s).
- * Resolves to {solved, program, steps, outputs, backend, millis, iterations, beam, beamsTried,
- * stop}; rejects with an Error whose message names the problem. `onProgress` receives
- * {beam, attempt, seconds} when a search starts and {iteration, phase} as it goes.
+ * default: the engine's, 5 s). `method`: exedec, no-subgoal, ... (default: the models
+ * folder's, see modelsInfo).
+ * Resolves to {solved, program, steps, outputs, backend, method, millis, iterations, beam,
+ * beamsTried, stop}; rejects with an Error whose message names the problem. `onProgress`
+ * receives {beam, attempt, seconds} when a search starts and {iteration, phase} as it goes.
  */
-export function synthesize({ dsl, examples, beam = 10, budget, method = "exedec", models = DEFAULT_MODELS, backend = "auto", onProgress }) {
-  const base = new URL(models, document.baseURI).href.replace(/\/?$/, "/");
-  return request({ type: "synthesize", dsl, examples, beam, budget, method, models: base, backend }, onProgress);
+export async function synthesize({ dsl, examples, beam = 10, budget, method, models = DEFAULT_MODELS, backend = "auto", onProgress }) {
+  const base = folder(models);
+  const chosen = method || (await modelsInfo(dsl, base)).defaultMethod;
+  return request({ type: "synthesize", dsl, examples, beam, budget, method: chosen, models: base, backend }, onProgress);
 }
 
 /** Stops every running request (they reject with "cancelled"). */

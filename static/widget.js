@@ -8,8 +8,10 @@
 // [{"input", "output"}], DeepCoder [{"inputs": [[1, 2], 3], "output": [4]}]), models (base URL
 // of the weight files; default: models/ next to this script), beam (the first beam, default 10),
 // budget (seconds to keep searching with wider beams while unsolved, default 5; 0: the first beam
-// only), autorun, and backend (auto | webgpu | cpu; default auto: WebGPU when the browser offers it).
-// Method: synthesize() -> Promise<{solved, program, steps, backend, millis, beam, beamsTried}>.
+// only), method (exedec | no-subgoal; default: the one the models folder's DSL/manifest.json
+// names), autorun, and backend (auto | webgpu | cpu; default auto: WebGPU when the browser
+// offers it).
+// Method: synthesize() -> Promise<{solved, program, steps, backend, method, millis, beam, beamsTried}>.
 // Events: exedec-result (detail: that object), exedec-error (detail.message).
 
 import { DEFAULT_MODELS, synthesize, validate } from "./client.js";
@@ -38,7 +40,7 @@ function show(v) {
 
 export class ExedecSynth extends HTMLElement {
   static get observedAttributes() {
-    return ["dsl", "examples", "models", "beam", "budget"];
+    return ["dsl", "examples", "models", "beam", "budget", "method"];
   }
 
   constructor() {
@@ -102,7 +104,7 @@ export class ExedecSynth extends HTMLElement {
     throw error;
   }
 
-  /** Runs the synthesis; resolves to {solved, program, steps, backend, millis, beam, beamsTried}. */
+  /** Runs the synthesis; resolves to {solved, program, steps, backend, method, millis, beam, beamsTried}. */
   async synthesize() {
     if (this._running) return this._running;
     this._running = this._synthesize().finally(() => {
@@ -134,6 +136,7 @@ export class ExedecSynth extends HTMLElement {
         examples,
         beam: Number(this.getAttribute("beam")) || 10,
         budget: this.hasAttribute("budget") ? Number(this.getAttribute("budget")) : undefined,
+        method: this.getAttribute("method") || undefined,
         models: this.getAttribute("models") || DEFAULT_MODELS,
         backend: this.getAttribute("backend") || "auto",
         onProgress: (p) => (status.textContent = p.beam !== undefined ? `beam ${p.beam}…` : `step ${p.iteration}: ${p.phase}…`),
@@ -146,11 +149,12 @@ export class ExedecSynth extends HTMLElement {
       program: result.program,
       steps: result.steps,
       backend: result.backend,
+      method: result.method,
       millis: result.millis,
       beam: result.beam,
       beamsTried: result.beamsTried,
     };
-    status.textContent = `${Math.round(result.millis)} ms on ${result.backend}, beam ${result.beam}`;
+    status.textContent = `${result.method}, ${Math.round(result.millis)} ms on ${result.backend}, beam ${result.beam}`;
     const steps = result.steps
       .map(
         (s) => `<li>${s.subgoal ? `subgoal ${esc(s.subgoal.map((x) => JSON.stringify(x)).join(", "))} → ` : ""}<code>${esc(s.subprogram)}</code> → ${esc(

@@ -2,7 +2,8 @@
 // models, and runs searches so the page never freezes. Messages:
 //   in:  {id, type: "synthesize", dsl, method, examples, beam, budget, models, backend}
 //        {id, type: "validate", dsl, examples}
-//   out: {id, type: "progress", progress} | {id, type: "result", result} | {id, type: "error", message}
+//   out: {id, type: "progress", progress} | {id, type: "result", result (with its method)}
+//        | {id, type: "error", message}
 //        {type: "status", message}
 
 const bundles = {};     // "cpu" | "webgpu" -> module namespace
@@ -75,11 +76,12 @@ onmessage = async (event) => {
       const mod = await loadBundle("cpu");
       postMessage({ id: msg.id, type: "result", result: JSON.parse(mod.validate(msg.dsl, JSON.stringify(msg.examples), msg.maxTokens || 0)) });
     } else if (msg.type === "synthesize") {
-      const e = await engine(msg.dsl, msg.method || "exedec", msg.models, msg.backend || "auto");
+      const method = msg.method || "exedec";
+      const e = await engine(msg.dsl, method, msg.models, msg.backend || "auto");
       const progress = (p) => postMessage({ id: msg.id, type: "progress", progress: JSON.parse(p) });
       const budget = Number.isFinite(msg.budget) ? msg.budget : (await loadBundle("cpu")).defaultBudget();
       const result = JSON.parse(await e.synthesize(JSON.stringify(msg.examples), msg.beam || 10, budget, progress));
-      postMessage({ id: msg.id, type: "result", result });
+      postMessage({ id: msg.id, type: "result", result: { ...result, method } });
     } else {
       throw new Error(`unknown request ${msg.type}`);
     }

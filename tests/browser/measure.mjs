@@ -23,7 +23,13 @@ function sizes() {
   const files = readdirSync(site).filter((f) => /\.(html|css|js|json)$/.test(f) && f !== "docs.html" && f !== "widget.js");
   const page = files.reduce((s, f) => s + gz(join(site, f)), 0);
   const bundle = (kind) => ["exedec_web.js", "exedec_web_bg.wasm"].reduce((s, f) => s + gz(join(site, "pkg", kind, f)), 0);
-  const models = (dsl) => readdirSync(join(site, "models", dsl)).reduce((s, f) => s + gz(join(site, "models", dsl, f)), 0);
+  // The weight files of the method a DSL starts with (its manifest's default; the wasm
+  // bundle's networks() names each method's files: ExeDec's two networks, or one).
+  const NETWORKS = { exedec: ["subgoal", "synthesizer"], "no-subgoal": ["no-subgoal"] };
+  const models = (dsl) => {
+    const manifest = JSON.parse(readFileSync(join(site, "models", dsl, "manifest.json"), "utf8"));
+    return NETWORKS[manifest.default_method].reduce((s, kind) => s + gz(join(site, "models", dsl, `${kind}.exw`)), 0);
+  };
   const raw = (p) => statSync(join(site, p)).size;
   const cpu = bundle("cpu");
   let gpu = null;
@@ -47,7 +53,7 @@ async function main() {
   console.log(`  page (html, css, js, presets): ${kb(s.page)}`);
   console.log(`  CPU bundle: ${kb(s.cpu)} (raw wasm ${kb(s.cpuRaw)})`);
   console.log(`  WebGPU bundle: ${s.gpu === null ? "not built" : kb(s.gpu)} (fetched only when the browser offers WebGPU)`);
-  console.log(`  weights: RobustFill ${kb(s.rf)}, DeepCoder ${kb(s.dc)}`);
+  console.log(`  weights of the method each DSL starts with: RobustFill ${kb(s.rf)}, DeepCoder ${kb(s.dc)}`);
   console.log(`  first page load (page + CPU bundle + RobustFill weights): ${kb(s.firstLoad)}`);
 
   const presets = JSON.parse(readFileSync(join(site, "presets.json"), "utf8"));
@@ -85,7 +91,7 @@ async function main() {
         } catch (e) {
           out = String(e.stdout || ""); // exit status 1: not solved
         }
-        return Number((out.match(/\((\d+) ms/) || [0, NaN])[1]);
+        return Number((out.match(/, (\d+) ms on /) || [0, NaN])[1]);
       });
       const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
       const warm = browserMs.slice(1).map((r) => r.search);

@@ -26,19 +26,20 @@ export function defaultBudget(page) {
 }
 
 // Solves each task ({index, examples}) in turn on the CPU bundle with the given first beam and
-// time limit; returns {index, solved, program, beam, wall} per task.
-export function solveEach(page, dsl, tasks, { beam, budget }) {
+// time limit, with `method` (default: the one the DSL starts with); returns {index, solved,
+// program, method, beam, wall} per task.
+export function solveEach(page, dsl, tasks, { beam, budget, method }) {
   return page.evaluate(
-    async ({ dsl, tasks, beam, budget }) => {
+    async ({ dsl, tasks, beam, budget, method }) => {
       const { synthesize } = await import("./client.js");
       const out = [];
       for (const t of tasks) {
         const start = performance.now();
-        const r = await synthesize({ dsl, examples: t.examples, beam, budget, backend: "cpu" });
-        out.push({ index: t.index, solved: r.solved, program: r.program ?? null, beam: r.beam ?? null, wall: performance.now() - start });
+        const r = await synthesize({ dsl, examples: t.examples, beam, budget, method, backend: "cpu" });
+        out.push({ index: t.index, solved: r.solved, program: r.program ?? null, method: r.method, beam: r.beam ?? null, wall: performance.now() - start });
       }
       return out;
     },
-    { dsl, tasks, beam, budget },
+    { dsl, tasks, beam, budget, method: method ?? null },
   );
 }

@@ -12,7 +12,7 @@ import { defaultBudget, solveEach, withPage } from "./page.mjs";
 
 const site = resolve(process.argv[2] || "dist");
 
-// The docs page's widgets: <exedec-synth id=.. dsl=.. [beam=..] [budget=..] examples='..'>.
+// The docs page's widgets: <exedec-synth id=.. dsl=.. [beam=..] [budget=..] [method=..] examples='..'>.
 function docsExamples() {
   const html = readFileSync(join(site, "docs.html"), "utf8");
   const attr = (tag, name) => (tag.match(new RegExp(`\\s${name}=(?:"([^"]*)"|'([^']*)')`)) || []).slice(1).find((v) => v !== undefined);
@@ -24,6 +24,7 @@ function docsExamples() {
       dsl: attr(tag, "dsl") || "robustfill",
       beam: Number(attr(tag, "beam")) || 10,
       budget: attr(tag, "budget"),
+      method: attr(tag, "method"),
       examples: JSON.parse(attr(tag, "examples")),
     }));
 }
@@ -49,8 +50,8 @@ async function main() {
     const docs = [];
     for (const d of docsExamples()) {
       const widgetBudget = d.budget === undefined ? budget : Number(d.budget);
-      const [r] = await solveEach(page, d.dsl, [{ index: d.id, examples: d.examples }], { beam: d.beam, budget: widgetBudget });
-      docs.push({ id: d.id, dsl: d.dsl, solved: r.solved, program: r.program });
+      const [r] = await solveEach(page, d.dsl, [{ index: d.id, examples: d.examples }], { beam: d.beam, budget: widgetBudget, method: d.method });
+      docs.push({ id: d.id, dsl: d.dsl, method: r.method, solved: r.solved, program: r.program });
     }
     return { beam, budget_seconds: budget, solved, tasks, share: solved / tasks, splits, docs };
   });

@@ -29,18 +29,25 @@ async function openPage(browser, base, path) {
   return page;
 }
 
-async function runPreset(page, dsl, backend = "cpu") {
+// Runs the first preset of `dsl` with `method` (default: the page's for the DSL).
+async function runPreset(page, dsl, backend = "cpu", method = null) {
   await page.waitForFunction(() => window.__exedecReady === true);
   await page.selectOption("#dsl", dsl);
   await page.selectOption("#backend", backend);
+  // The DSL's methods are listed once its models folder's manifest is read.
+  await page.waitForFunction((d) => document.getElementById("method").dataset.dsl === d, dsl);
+  if (method) await page.selectOption("#method", method);
   // The first preset split with tasks, its first (shortest) task.
   await page.waitForFunction(() => document.querySelectorAll("#split option").length > 1);
   const split = await page.$eval("#split option:nth-child(2)", (o) => o.value);
   await page.selectOption("#split", split);
+  // The page shows this run's result when it sets the body's data-result again.
+  await page.evaluate(() => delete document.body.dataset.result);
   await page.click("#run");
-  await page.waitForSelector("#result:not([hidden])", { timeout: TIMEOUT });
+  await page.waitForFunction(() => document.body.dataset.result !== undefined, null, { timeout: TIMEOUT });
   return {
     verdict: await page.textContent("#verdict"),
+    subgoals: await page.$$eval("#steps li", (l) => l.filter((li) => /subgoal/.test(li.textContent)).length),
     meta: await page.textContent("#meta"),
     program: await page.textContent("#program"),
     steps: await page.$$eval("#steps li", (l) => l.length),
@@ -66,6 +73,29 @@ test("the page synthesizes a DeepCoder preset", async (browser, base) => {
   assert.match(r.meta, /on the CPU/);
   console.log(`  DeepCoder: ${r.verdict} — ${r.program} (${r.meta})`);
   await page.screenshot({ path: join(artifacts, "deepcoder.png"), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("each DSL starts with its models folder's method, and the other one can be chosen", async (browser, base) => {
+  const page = await openPage(browser, base, "/index.html");
+  await page.waitForFunction(() => window.__exedecReady === true);
+  for (const dsl of ["robustfill", "deepcoder"]) {
+    await page.selectOption("#dsl", dsl);
+    await page.waitForFunction((d) => document.getElementById("method").dataset.dsl === d, dsl);
+    const manifest = await page.evaluate(async (d) => (await fetch(`models/${d}/manifest.json`)).json(), dsl);
+    const offered = await page.$$eval("#method option", (o) => o.map((x) => x.value));
+    assert.deepEqual(offered, manifest.methods, dsl);
+    assert.equal(await page.inputValue("#method"), manifest.default_method, dsl);
+  }
+  // ExeDec shows a subgoal per step; No-Subgoal none. The meta line names the method.
+  await page.fill("#budget", "0");
+  for (const [method, name] of [["exedec", "ExeDec"], ["no-subgoal", "No-Subgoal"]]) {
+    const r = await runPreset(page, "robustfill", "cpu", method);
+    assert.ok(r.meta.startsWith(`${name}, `), r.meta);
+    if (r.steps > 0) assert.equal(r.subgoals > 0, method === "exedec", `${method}: ${r.steps} steps, ${r.subgoals} subgoals`);
+    console.log(`  ${name}: ${r.verdict} — ${r.program} (${r.meta})`);
+  }
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -111,7 +141,7 @@ test("the docs page's widgets fire exedec-result", async (browser, base) => {
     return out;
   });
   for (const { returned, event } of results) {
-    assert.deepEqual(Object.keys(event).sort(), ["backend", "beam", "beamsTried", "millis", "program", "solved", "steps"]);
+    assert.deepEqual(Object.keys(event).sort(), ["backend", "beam", "beamsTried", "method", "millis", "program", "solved", "steps"]);
     assert.equal(event.beamsTried[0], 4);
     assert.ok(event.beamsTried.includes(event.beam));
     assert.deepEqual(returned, event);
@@ -211,7 +241,7 @@ test("WebGPU runs the models when the browser has an adapter", async (browser, b
   // task), no widening.
   await page.fill("#beam", "1");
   await page.fill("#budget", "0");
-  const r = await runPreset(page, "robustfill", "webgpu");
+  const r = await runPreset(page, "robustfill", "webgpu", "exedec");
   assert.match(r.meta, /on WebGPU/);
   assert.ok(["solved", "unsolved"].includes(r.state));
   console.log(`  WebGPU (${adapter}): ${r.verdict} (${r.meta})`);

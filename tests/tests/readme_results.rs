@@ -259,22 +259,82 @@ fn page_notice_states_the_shipped_models_reports() {
         .expect("the page's time limit field has a default value");
     assert!(notice.contains(&format!("{budget}-second search")), "{notice}");
     assert!(AnytimeConfig::default().search.constrain_subgoals, "the page decodes valid subgoals only");
-    // DeepCoder has no prefix rule for subgoals, so its anytime report is the page's search
-    // without the flag; RobustFill's is measured with it.
-    for (dsl, page_search) in [
-        (Dsl::RobustFill, "cpu-robustfill-NONE-exedec-anytime-constrained.json"),
-        (Dsl::DeepCoder, "cpu-deepcoder-NONE-exedec-anytime.json"),
-    ] {
-        let beam = report(&format!("cpu-{}-NONE-exedec.json", dsl.name()));
-        let anytime = report(page_search);
+    for dsl in [Dsl::RobustFill, Dsl::DeepCoder] {
+        // The method each DSL starts with on the page, its reports at beam 10 (the paper's
+        // search) and with the page's search (RobustFill's ExeDec decodes valid subgoals only
+        // there; DeepCoder has no prefix rule for subgoals).
+        let models = format!("static/models/{}", dsl.name());
+        let manifest: serde_json::Value = serde_json::from_str(&read(&format!("{models}/manifest.json"))).unwrap();
+        let method: Method = manifest["default_method"].as_str().expect("a default method").parse().unwrap();
+        let constrained = method == Method::Exedec && dsl == Dsl::RobustFill;
+        let name = format!("cpu-{}-NONE-{method}", dsl.name());
+        let page_search = format!("{name}-anytime{}.json", if constrained { "-constrained" } else { "" });
+        let (beam, anytime) = (report(&format!("{name}.json")), report(&page_search));
         let command = |r: &EvalReport| r.command.clone().unwrap_or_default();
         assert!(!command(&beam).contains("--constrain-subgoals"), "the paper's search: {}", command(&beam));
-        assert_eq!(command(&anytime).contains("--constrain-subgoals"), dsl == Dsl::RobustFill, "{page_search}");
+        assert_eq!(command(&anytime).contains("--constrain-subgoals"), constrained, "{page_search}");
         assert_eq!(anytime.budget_seconds, Some(budget), "{dsl}: the anytime report's time limit");
         for r in [&beam, &anytime] {
-            assert_eq!(r.models, format!("static/models/{}", dsl.name()));
+            assert_eq!(r.method, method);
+            // Measured on the page's weight files (or byte-identical copies of them).
+            for kind in method.networks() {
+                let file = format!("{kind}.exw");
+                let measured = fs::read(repo_root().join(&r.models).join(&file)).unwrap();
+                assert!(measured == fs::read(repo_root().join(&models).join(&file)).unwrap(), "{}/{file}", r.models);
+            }
             let rate = format!("{:.1}%", r.success_rate);
             assert!(notice.contains(&rate), "the page's notice does not state {dsl}'s {rate}: {notice}");
         }
     }
+    // The other method the page offers RobustFill, with its search.
+    let exedec = report("cpu-robustfill-NONE-exedec-anytime-constrained.json");
+    assert!(notice.contains(&format!("{:.1}% with ExeDec", exedec.success_rate)), "{notice}");
+}
+
+#[test]
+fn presets_tables_are_the_browser_reports() {
+    let results = read("RESULTS.md");
+    let start = results.find("## What the page's presets and docs examples get").expect("the presets section");
+    let section = &results[start..start + 3 + results[start + 3..].find("\n## ").expect("a next section")];
+    // The per-split counts of every DSL in every browser report the section names.
+    let mut measured = Vec::new();
+    let names = section.match_indices("results/browser-presets-").filter_map(|(i, _)| {
+        section[i..].find(".json").map(|end| &section[i..i + end + 5]).filter(|n| !n.contains(char::is_whitespace))
+    });
+    for name in names {
+        let report: serde_json::Value = serde_json::from_str(&read(name)).unwrap();
+        for (dsl, splits) in report["splits"].as_object().expect("splits") {
+            measured.push((dsl.clone(), splits.clone()));
+        }
+    }
+    assert!(measured.len() >= 6, "the section names its reports");
+    let mut rows = 0;
+    let mut header: Vec<&str> = Vec::new();
+    for line in section.lines().filter(|l| l.starts_with('|') && !l.starts_with("|---")) {
+        let row = cells(line);
+        if row[0] == "DSL" {
+            header = row;
+            continue;
+        }
+        let dsl = Dsl::ALL.into_iter().find(|d| dsl_title(*d) == row[0]).unwrap_or_else(|| panic!("{line}"));
+        // "n / 15" in each split's column; the same counts as one of the reports.
+        let claimed: Vec<(Split, &str)> = header
+            .iter()
+            .zip(&row)
+            .filter_map(|(h, c)| {
+                Split::ALL.into_iter().find(|s| s.short_name() == *h || s.name() == *h).map(|s| (s, *c))
+            })
+            .collect();
+        assert_eq!(claimed.len(), 6, "{line}");
+        let matches = measured.iter().any(|(d, splits)| {
+            d == dsl.name()
+                && claimed.iter().all(|(split, c)| {
+                    let s = &splits[split.name()];
+                    *c == format!("{} / {}", s["solved"], s["tasks"])
+                })
+        });
+        assert!(matches, "no browser report has this row's counts: {line}");
+        rows += 1;
+    }
+    assert!(rows >= 6, "{rows} rows");
 }

@@ -7,14 +7,11 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use exedec_core::Method;
 use exedec_core::llm::Style;
 use exedec_core::model::weights::Precision;
-use exedec_core::search::AnytimeConfig;
 use exedec_core::{Dsl, Part, Split};
 use exedec_trainer::device::Backend;
 use exedec_trainer::eval::EvalArgs;
-use exedec_trainer::models::ModelsArg;
 use exedec_trainer::{bench, curve, eval, exec, export, generate, llm, presets, sweep, synthesize, train};
 
 #[derive(Parser)]
@@ -222,33 +219,8 @@ enum Command {
     /// Find a program for your own examples and show its decomposition step by step.
     /// RobustFill: `--example 'ab cd -> AB'`; DeepCoder: `--example '[1 2 3], 4 -> [5 6]'`.
     Synthesize {
-        #[arg(long)]
-        dsl: Dsl,
-        /// A folder of weight files (default: the project's static/models/<dsl>).
-        #[arg(long)]
-        models: Option<ModelsArg>,
-        /// One example `INPUT -> OUTPUT`; repeat for each example.
-        #[arg(long = "example", required = true)]
-        examples: Vec<String>,
-        #[arg(long, default_value = "exedec")]
-        method: Method,
-        /// The first beam: if it finds no program that reproduces every example, the search
-        /// starts again with twice the beam, while the budget lasts (up to beam 320).
-        #[arg(long, default_value_t = 10)]
-        beam: usize,
-        /// Seconds the search may take in all (0: the first beam only). The first beam always
-        /// runs to its end.
-        #[arg(long, value_name = "SECONDS", default_value_t = AnytimeConfig::DEFAULT_BUDGET_SECONDS)]
-        budget: f64,
-        /// Decode subgoals freely and prune the invalid ones afterwards, as the paper does,
-        /// instead of decoding only valid ones (RobustFill: prefixes of the remaining outputs).
-        #[arg(long)]
-        free_subgoals: bool,
-        #[arg(long, value_enum, default_value_t = Backend::Cpu)]
-        backend: Backend,
-        /// No progress lines on stderr.
-        #[arg(long)]
-        quiet: bool,
+        #[command(flatten)]
+        args: synthesize::SynthArgs,
     },
     /// Write the web page's preset tasks (the shortest tasks of each released test set).
     #[command(hide = true)]
@@ -344,11 +316,8 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::Synthesize { dsl, models, examples, method, beam, budget, free_subgoals, backend, quiet } => {
-            let args =
-                synthesize::SynthArgs { dsl, models, examples, method, beam, budget, free_subgoals, backend, quiet };
-            let solved = synthesize::run(args)?;
-            if !solved {
+        Command::Synthesize { args } => {
+            if !synthesize::run(args)? {
                 std::process::exit(1);
             }
             Ok(())

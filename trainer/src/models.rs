@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use burn::prelude::Device;
 use exedec_core::data::ModelKind;
 use exedec_core::eval::TrainedNetwork;
@@ -50,6 +50,40 @@ pub fn weight_path(dir: &Path, dsl: Dsl, kind: ModelKind) -> Result<PathBuf> {
     })
 }
 
+/// A models folder's `manifest.json`: the methods its weight files serve, in the order a
+/// person is offered them, and the one used when none is asked for (the page, the widget and
+/// `exedec synthesize`), chosen by measurement (RESULTS.md, the anytime search).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub default_method: Method,
+    pub methods: Vec<Method>,
+}
+
+impl Manifest {
+    pub const FILE: &str = "manifest.json";
+
+    /// The manifest of a models folder; `None` where it has none.
+    pub fn read(dir: &Path) -> Result<Option<Manifest>> {
+        let path = dir.join(Self::FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let manifest: Manifest = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{}: expected {{\"default_method\": METHOD, \"methods\": [METHOD, ...]}} with methods exedec, \
+                 no-subgoal, transformer or latent-programmer",
+                path.display()
+            )
+        })?;
+        if !manifest.methods.contains(&manifest.default_method) {
+            bail!("{}: default_method {} is not among its methods", path.display(), manifest.default_method);
+        }
+        Ok(Some(manifest))
+    }
+}
+
 /// Loads one trained model for the search.
 pub fn load_model(dir: &Path, dsl: Dsl, kind: ModelKind, backend: Backend) -> Result<NeuralModel> {
     let (path, bytes, device) = read_weights(dir, dsl, kind, backend)?;
@@ -88,4 +122,26 @@ pub fn trained_networks(dir: &Path, dsl: Dsl, method: Method) -> Result<Vec<Trai
         Ok(TrainedNetwork { model, training: header.training })
     };
     method.networks().iter().map(record).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_manifests_offer_methods_whose_weights_are_there() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/models");
+        for dsl in [Dsl::RobustFill, Dsl::DeepCoder] {
+            let dir = root.join(dsl.name());
+            let manifest = Manifest::read(&dir).unwrap().unwrap_or_else(|| panic!("{dsl}: no manifest"));
+            for method in &manifest.methods {
+                for &kind in method.networks() {
+                    let path = weight_path(&dir, dsl, kind).unwrap();
+                    let bytes = std::fs::read(&path).unwrap();
+                    let (header, _) = read_header(&bytes).unwrap();
+                    assert_eq!((header.model, header.dsl), (kind, dsl), "{}", path.display());
+                }
+            }
+        }
+    }
 }

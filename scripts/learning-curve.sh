@@ -28,6 +28,7 @@ milestones=(
   "6a93659|robustfill|exedec|static/models/robustfill"
   "7cdb203|robustfill|exedec|static/models/robustfill"
   "12b16e8|robustfill|exedec|static/models/robustfill"
+  "b56b11e|robustfill|exedec|static/models/robustfill"
   "1156600|robustfill|no-subgoal|models/baselines/robustfill"
   "4125aae|robustfill|no-subgoal|models/baselines/robustfill"
   "4215b08|robustfill|no-subgoal|models/baselines/robustfill"
@@ -35,6 +36,7 @@ milestones=(
   "1156600|robustfill|transformer|models/baselines/robustfill"
   "4125aae|robustfill|transformer|models/baselines/robustfill"
   "69c84c4|robustfill|transformer|models/baselines/robustfill"
+  "b56b11e|robustfill|transformer|models/baselines/robustfill"
 )
 
 mkdir -p results/curve

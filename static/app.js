@@ -168,10 +168,22 @@ function chosenMethod() {
   return $("method").dataset.dsl === dsl() ? $("method").value : undefined;
 }
 
+// After a search that found nothing, the other method the DSL offers: the two solve different
+// tasks (RESULTS.md, The anytime search).
+function offerOtherMethod(r) {
+  const other = [...$("method").options].map((o) => o.value).find((m) => m !== r.method);
+  const offer = !r.solved && other !== undefined && $("method").dataset.dsl === dsl();
+  $("retry-line").hidden = !offer;
+  if (!offer) return;
+  $("retry").textContent = `Search again with ${(METHODS[other] || other).replace(/ \(.*/, "")}`;
+  $("retry").dataset.method = other;
+}
+
 // ---- running ---------------------------------------------------------------------------
 
 function setRunning(on) {
   $("run").disabled = on;
+  $("retry").disabled = on;
   $("cancel").disabled = !on;
 }
 
@@ -236,6 +248,7 @@ function showResult(r, examples) {
   const beams = r.beamsTried.length > 1 ? ` (beams tried: ${r.beamsTried.join(", ")})` : "";
   const method = (METHODS[r.method] || r.method).replace(/ \(.*/, "");
   $("meta").textContent = `${method}, ${(r.millis / 1000).toFixed(2)} s on ${r.backend === "webgpu" ? "WebGPU" : "the CPU"}, beam ${r.beam}${beams}, ${r.iterations} search step${r.iterations === 1 ? "" : "s"}`;
+  offerOtherMethod(r);
   $("program").textContent = r.program ?? "(no program found)";
   const q = (v) => `<code>${esc(JSON.stringify(v))}</code>`;
   $("steps").innerHTML = r.steps
@@ -271,6 +284,10 @@ $("split").addEventListener("change", () => {
 $("preset").addEventListener("change", applyPreset);
 $("add").addEventListener("click", () => addRow().querySelector(".in").focus());
 $("run").addEventListener("click", run);
+$("retry").addEventListener("click", () => {
+  $("method").value = $("retry").dataset.method;
+  run();
+});
 $("cancel").addEventListener("click", cancel);
 document.addEventListener("keydown", (e) => {
   if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !$("run").disabled) run();

@@ -203,6 +203,31 @@ test("an unsolved task is searched again with a wider beam, within the time limi
   await page.close();
 });
 
+test("an unsolved task offers a search with the other method", async (browser, base) => {
+  const page = await openPage(browser, base, "/index.html");
+  await enterUnsolvable(page);
+  await page.waitForFunction(() => document.getElementById("method").dataset.dsl === "robustfill");
+  const first = await page.inputValue("#method");
+  await page.fill("#beam", "1");
+  await page.fill("#budget", "0");
+  await page.click("#run");
+  await page.waitForSelector("#result:not([hidden])", { timeout: TIMEOUT });
+  assert.equal(await page.textContent("#verdict"), "Not solved");
+  assert.equal(await page.isHidden("#retry"), false);
+  const other = await page.$eval("#retry", (b) => b.dataset.method);
+  assert.notEqual(other, first);
+  await page.evaluate(() => delete document.body.dataset.result);
+  await page.click("#retry");
+  await page.waitForFunction(() => document.body.dataset.result !== undefined, null, { timeout: TIMEOUT });
+  assert.equal(await page.inputValue("#method"), other);
+  const name = other === "exedec" ? "ExeDec" : "No-Subgoal";
+  assert.ok((await page.textContent("#meta")).startsWith(`${name}, `));
+  // Still unsolved: now the first method is offered back.
+  assert.equal(await page.$eval("#retry", (b) => b.dataset.method), first);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test("cancel stops a running search and the page stays responsive", async (browser, base) => {
   const page = await openPage(browser, base, "/index.html");
   await enterUnsolvable(page);

@@ -63,12 +63,11 @@ pub struct Manifest {
 impl Manifest {
     pub const FILE: &str = "manifest.json";
 
-    /// The manifest of a models folder; `None` where it has none.
-    pub fn read(dir: &Path) -> Result<Option<Manifest>> {
-        let path = dir.join(Self::FILE);
-        if !path.exists() {
-            return Ok(None);
-        }
+    /// The manifest of a DSL's models folder, looked up as [`weight_path`] looks up weight
+    /// files (`DIR/manifest.json`, else `DIR/<dsl>/manifest.json`); `None` where there is none.
+    pub fn read(dir: &Path, dsl: Dsl) -> Result<Option<Manifest>> {
+        let candidates = [dir.join(Self::FILE), dir.join(dsl.name()).join(Self::FILE)];
+        let Some(path) = candidates.into_iter().find(|p| p.exists()) else { return Ok(None) };
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
         let manifest: Manifest = serde_json::from_str(&text).with_context(|| {
             format!(
@@ -132,8 +131,10 @@ mod tests {
     fn the_shipped_manifests_offer_methods_whose_weights_are_there() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/models");
         for dsl in [Dsl::RobustFill, Dsl::DeepCoder] {
+            // Found from the folder of both DSLs too, as the weight files are.
+            assert_eq!(Manifest::read(&root, dsl).unwrap(), Manifest::read(&root.join(dsl.name()), dsl).unwrap());
             let dir = root.join(dsl.name());
-            let manifest = Manifest::read(&dir).unwrap().unwrap_or_else(|| panic!("{dsl}: no manifest"));
+            let manifest = Manifest::read(&dir, dsl).unwrap().unwrap_or_else(|| panic!("{dsl}: no manifest"));
             for method in &manifest.methods {
                 for &kind in method.networks() {
                     let path = weight_path(&dir, dsl, kind).unwrap();

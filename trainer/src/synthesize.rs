@@ -158,7 +158,7 @@ pub fn run(args: SynthArgs) -> Result<bool> {
     let ModelsArg::Dir(dir) = models else { bail!("`synthesize` needs trained models (a folder of weight files)") };
     let method = match args.method {
         Some(m) => m,
-        None => Manifest::read(&dir)?.map_or(Method::Exedec, |m| m.default_method),
+        None => Manifest::read(&dir, args.dsl)?.map_or(Method::Exedec, |m| m.default_method),
     };
     if !(args.budget.is_finite() && args.budget >= 0.0) {
         bail!("--budget must be a number of seconds, at least 0");

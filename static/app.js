@@ -145,19 +145,22 @@ function applyPreset() {
 
 // ---- methods ---------------------------------------------------------------------------
 
+// Each method's name and, for the list, what it predicts.
 const METHODS = {
-  exedec: "ExeDec (a subgoal, then the step that reaches it)",
-  "no-subgoal": "No-Subgoal (the next step directly)",
-  transformer: "Transformer (the whole program at once)",
-  "latent-programmer": "Latent Programmer",
+  exedec: ["ExeDec", "a subgoal, then the step that reaches it"],
+  "no-subgoal": ["No-Subgoal", "the next step directly"],
+  transformer: ["Transformer", "the whole program at once"],
+  "latent-programmer": ["Latent Programmer", "latent codes, then the program"],
 };
+const methodName = (m) => (METHODS[m] ? METHODS[m][0] : m);
+const methodLabel = (m) => (METHODS[m] ? `${METHODS[m][0]} (${METHODS[m][1]})` : m);
 
 // The methods the DSL's models offer, the models folder's default selected.
 async function fillMethods() {
   const forDsl = dsl();
   const info = await modelsInfo(forDsl);
   if (forDsl !== dsl()) return;
-  $("method").innerHTML = info.methods.map((m) => `<option value="${m}">${METHODS[m] || m}</option>`).join("");
+  $("method").innerHTML = info.methods.map((m) => `<option value="${m}">${methodLabel(m)}</option>`).join("");
   $("method").value = info.defaultMethod;
   $("method").dataset.dsl = forDsl;
 }
@@ -172,10 +175,10 @@ function chosenMethod() {
 // tasks (RESULTS.md, The anytime search).
 function offerOtherMethod(r) {
   const other = [...$("method").options].map((o) => o.value).find((m) => m !== r.method);
-  const offer = !r.solved && other !== undefined && $("method").dataset.dsl === dsl();
+  const offer = !r.solved && other !== undefined && chosenMethod() !== undefined;
   $("retry-line").hidden = !offer;
   if (!offer) return;
-  $("retry").textContent = `Search again with ${(METHODS[other] || other).replace(/ \(.*/, "")}`;
+  $("retry").textContent = `Search again with ${methodName(other)}`;
   $("retry").dataset.method = other;
 }
 
@@ -246,8 +249,7 @@ function showResult(r, examples) {
   $("verdict").textContent = r.solved ? "Solved: the program reproduces every example" : "Not solved";
   $("verdict").className = r.solved ? "ok" : "fail";
   const beams = r.beamsTried.length > 1 ? ` (beams tried: ${r.beamsTried.join(", ")})` : "";
-  const method = (METHODS[r.method] || r.method).replace(/ \(.*/, "");
-  $("meta").textContent = `${method}, ${(r.millis / 1000).toFixed(2)} s on ${r.backend === "webgpu" ? "WebGPU" : "the CPU"}, beam ${r.beam}${beams}, ${r.iterations} search step${r.iterations === 1 ? "" : "s"}`;
+  $("meta").textContent = `${methodName(r.method)}, ${(r.millis / 1000).toFixed(2)} s on ${r.backend === "webgpu" ? "WebGPU" : "the CPU"}, beam ${r.beam}${beams}, ${r.iterations} search step${r.iterations === 1 ? "" : "s"}`;
   offerOtherMethod(r);
   $("program").textContent = r.program ?? "(no program found)";
   const q = (v) => `<code>${esc(JSON.stringify(v))}</code>`;

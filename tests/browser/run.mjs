@@ -29,13 +29,17 @@ async function openPage(browser, base, path) {
   return page;
 }
 
+// Waits until the page lists the methods of `dsl` (once its models folder's manifest is read).
+function methodsListed(page, dsl) {
+  return page.waitForFunction((d) => document.getElementById("method").dataset.dsl === d, dsl);
+}
+
 // Runs the first preset of `dsl` with `method` (default: the page's for the DSL).
 async function runPreset(page, dsl, backend = "cpu", method = null) {
   await page.waitForFunction(() => window.__exedecReady === true);
   await page.selectOption("#dsl", dsl);
   await page.selectOption("#backend", backend);
-  // The DSL's methods are listed once its models folder's manifest is read.
-  await page.waitForFunction((d) => document.getElementById("method").dataset.dsl === d, dsl);
+  await methodsListed(page, dsl);
   if (method) await page.selectOption("#method", method);
   // The first preset split with tasks, its first (shortest) task.
   await page.waitForFunction(() => document.querySelectorAll("#split option").length > 1);
@@ -82,7 +86,7 @@ test("each DSL starts with its models folder's method, and the other one can be 
   await page.waitForFunction(() => window.__exedecReady === true);
   for (const dsl of ["robustfill", "deepcoder"]) {
     await page.selectOption("#dsl", dsl);
-    await page.waitForFunction((d) => document.getElementById("method").dataset.dsl === d, dsl);
+    await methodsListed(page, dsl);
     const manifest = await page.evaluate(async (d) => (await fetch(`models/${d}/manifest.json`)).json(), dsl);
     const offered = await page.$$eval("#method option", (o) => o.map((x) => x.value));
     assert.deepEqual(offered, manifest.methods, dsl);
@@ -206,7 +210,7 @@ test("an unsolved task is searched again with a wider beam, within the time limi
 test("an unsolved task offers a search with the other method", async (browser, base) => {
   const page = await openPage(browser, base, "/index.html");
   await enterUnsolvable(page);
-  await page.waitForFunction(() => document.getElementById("method").dataset.dsl === "robustfill");
+  await methodsListed(page, "robustfill");
   const first = await page.inputValue("#method");
   await page.fill("#beam", "1");
   await page.fill("#budget", "0");

@@ -8,7 +8,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use exedec_core::{DeepCoder, Domain, RobustFill};
+use exedec_core::{DeepCoder, Domain, Dsl, RobustFill};
+use exedec_trainer::models::Manifest;
 
 mod common;
 
@@ -186,19 +187,18 @@ fn the_docs_pages_examples_are_solved_by_the_shipped_models() {
     }
 }
 
-/// The `"default_method"` of a shipped models folder's manifest, read as text.
-fn manifest_default(dsl: &str) -> String {
-    let path = Path::new(ROOT).join("static/models").join(dsl).join("manifest.json");
-    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    manifest["default_method"].as_str().expect("a default method").to_string()
+/// The method a shipped models folder's manifest starts with.
+fn manifest_default(dsl: Dsl) -> String {
+    let manifest = Manifest::read(&Path::new(ROOT).join("static/models").join(dsl.name()), dsl).unwrap();
+    manifest.expect("a manifest").default_method.to_string()
 }
 
 #[test]
 fn without_a_method_the_models_folders_manifest_chooses_it() {
     let task = ["[3 1 2] -> [1 2 3]", "[5 4] -> [4 5]", "[0 -2 7] -> [-2 0 7]"];
-    for dsl in ["robustfill", "deepcoder"] {
-        let examples: &[&str] = if dsl == "robustfill" { &["ab -> AB", "cd -> CD"] } else { &task };
-        let out = run_synthesize(&["--dsl", dsl, "--budget", "0", "--beam", "1"], examples);
+    for dsl in [Dsl::RobustFill, Dsl::DeepCoder] {
+        let examples: &[&str] = if dsl == Dsl::RobustFill { &["ab -> AB", "cd -> CD"] } else { &task };
+        let out = run_synthesize(&["--dsl", dsl.name(), "--budget", "0", "--beam", "1"], examples);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(line(&stdout, "method: "), manifest_default(dsl), "{stdout}");
     }

@@ -145,13 +145,15 @@ function applyPreset() {
 
 // ---- methods ---------------------------------------------------------------------------
 
-// Each method's name and, for the list, what it predicts.
+// Each method's name and, for the list, what it predicts (a portfolio: and its members).
 const METHODS = {
   exedec: ["ExeDec", "a subgoal, then the step that reaches it"],
   "no-subgoal": ["No-Subgoal", "the next step directly"],
   transformer: ["Transformer", "the whole program at once"],
   "latent-programmer": ["Latent Programmer", "latent codes, then the program"],
+  portfolio: ["ExeDec + No-Subgoal", "ExeDec first, then No-Subgoal, at each beam", ["exedec", "no-subgoal"]],
 };
+const members = (m) => (METHODS[m] && METHODS[m][2]) || [m];
 const methodName = (m) => (METHODS[m] ? METHODS[m][0] : m);
 const methodLabel = (m) => (METHODS[m] ? `${METHODS[m][0]} (${METHODS[m][1]})` : m);
 
@@ -171,10 +173,11 @@ function chosenMethod() {
   return $("method").dataset.dsl === dsl() ? $("method").value : undefined;
 }
 
-// After a search that found nothing, the other method the DSL offers: the two solve different
-// tasks (RESULTS.md, The anytime search).
+// After a search that found nothing, a method the DSL offers that searches with none of the
+// methods it searched with: they solve different tasks (RESULTS.md, The anytime search).
 function offerOtherMethod(r) {
-  const other = [...$("method").options].map((o) => o.value).find((m) => m !== r.method);
+  const searched = members(r.method);
+  const other = [...$("method").options].map((o) => o.value).find((m) => members(m).every((x) => !searched.includes(x)));
   const offer = !r.solved && other !== undefined && chosenMethod() !== undefined;
   $("retry-line").hidden = !offer;
   if (!offer) return;
@@ -206,6 +209,7 @@ async function run() {
     if (check.error) return showError(check.error);
     $("status").textContent = "starting…";
     searching = "";
+    beamText = "";
     const budget = Number($("budget").value);
     const result = await synthesize({
       dsl: dsl(),
@@ -227,12 +231,17 @@ async function run() {
   }
 }
 
-// The search's progress: the beam being tried (the anytime search widens it while unsolved)
-// and the step it is on.
+// The search's progress: the beam being tried (the anytime search widens it while unsolved),
+// the method (a portfolio runs its members in turn) and the step it is on.
 let searching = "";
+let beamText = "";
 function showProgress(p) {
   if (p.beam !== undefined) {
-    searching = p.attempt > 0 ? `not solved at a narrower beam after ${p.seconds.toFixed(1)} s; beam ${p.beam}` : `beam ${p.beam}`;
+    beamText = p.attempt > 0 ? `not solved at a narrower beam after ${p.seconds.toFixed(1)} s; beam ${p.beam}` : `beam ${p.beam}`;
+    searching = beamText;
+    $("status").textContent = `${searching}…`;
+  } else if (p.method !== undefined) {
+    searching = `${beamText}, ${methodName(p.method)}`;
     $("status").textContent = `${searching}…`;
   } else {
     const what = p.phase === "subgoal" ? "predicting the next subgoal" : "writing the step";
@@ -249,7 +258,8 @@ function showResult(r, examples) {
   $("verdict").textContent = r.solved ? "Solved: the program reproduces every example" : "Not solved";
   $("verdict").className = r.solved ? "ok" : "fail";
   const beams = r.beamsTried.length > 1 ? ` (beams tried: ${r.beamsTried.join(", ")})` : "";
-  $("meta").textContent = `${methodName(r.method)}, ${(r.millis / 1000).toFixed(2)} s on ${r.backend === "webgpu" ? "WebGPU" : "the CPU"}, beam ${r.beam}${beams}, ${r.iterations} search step${r.iterations === 1 ? "" : "s"}`;
+  const found = r.solved && r.foundBy && r.foundBy !== r.method ? ` (found by ${methodName(r.foundBy)})` : "";
+  $("meta").textContent = `${methodName(r.method)}${found}, ${(r.millis / 1000).toFixed(2)} s on ${r.backend === "webgpu" ? "WebGPU" : "the CPU"}, beam ${r.beam}${beams}, ${r.iterations} search step${r.iterations === 1 ? "" : "s"}`;
   offerOtherMethod(r);
   $("program").textContent = r.program ?? "(no program found)";
   const q = (v) => `<code>${esc(JSON.stringify(v))}</code>`;

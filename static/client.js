@@ -88,11 +88,13 @@ export function modelsInfo(dsl, models = DEFAULT_MODELS) {
 /**
  * Synthesizes a program with the anytime search: beam `beam` first, then twice as wide while
  * no program reproduces every example and `budget` seconds last (0: the first beam only;
- * default: the engine's, 5 s). `method`: exedec, no-subgoal, ... (default: the models
- * folder's, see modelsInfo).
- * Resolves to {solved, program, steps, outputs, backend, method, millis, iterations, beam,
- * beamsTried, stop}; rejects with an Error whose message names the problem. `onProgress`
- * receives {beam, attempt, seconds} when a search starts and {iteration, phase} as it goes.
+ * default: the engine's, 5 s). `method`: exedec, no-subgoal, portfolio (ExeDec, then
+ * No-Subgoal at each beam), ... (default: the models folder's, see modelsInfo).
+ * Resolves to {solved, program, steps, outputs, backend, method, foundBy, millis, iterations,
+ * beam, beamsTried, stop} (foundBy: the method whose search gave the result, a portfolio's
+ * member); rejects with an Error whose message
+ * names the problem. `onProgress` receives {beam, attempt, seconds} when a search starts,
+ * {method} when a portfolio starts a member's search and {iteration, phase} as it goes.
  */
 export async function synthesize({ dsl, examples, beam = 10, budget, method, models = DEFAULT_MODELS, backend = "auto", onProgress }) {
   const base = folder(models);

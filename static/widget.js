@@ -8,10 +8,11 @@
 // [{"input", "output"}], DeepCoder [{"inputs": [[1, 2], 3], "output": [4]}]), models (base URL
 // of the weight files; default: models/ next to this script), beam (the first beam, default 10),
 // budget (seconds to keep searching with wider beams while unsolved, default 5; 0: the first beam
-// only), method (exedec | no-subgoal; default: the one the models folder's DSL/manifest.json
-// names), autorun, and backend (auto | webgpu | cpu; default auto: WebGPU when the browser
-// offers it).
-// Method: synthesize() -> Promise<{solved, program, steps, backend, method, millis, beam, beamsTried}>.
+// only), method (exedec | no-subgoal | portfolio, ExeDec then No-Subgoal at each beam; default:
+// the one the models folder's DSL/manifest.json names), autorun, and backend (auto | webgpu |
+// cpu; default auto: WebGPU when the browser offers it).
+// Method: synthesize() -> Promise<{solved, program, steps, backend, method, foundBy, millis, beam,
+// beamsTried}> (foundBy: the method whose search gave the result, a portfolio's member).
 // Events: exedec-result (detail: that object), exedec-error (detail.message).
 
 import { DEFAULT_MODELS, synthesize, validate } from "./client.js";
@@ -33,6 +34,13 @@ button:focus-visible { outline: 2px solid #ffb000; outline-offset: 2px; }
 ol { padding-left: 20px; margin: 4px 0; } li { margin: 2px 0; } code { font-family: ui-monospace, monospace; }
 .ok { color: #1b7f3b; font-weight: 600; } .fail { color: #b00020; font-weight: 600; }
 `;
+
+// A progress event as the status line shows it.
+function progressText(p) {
+  if (p.beam !== undefined) return `beam ${p.beam}…`;
+  if (p.method !== undefined) return `${p.method}…`;
+  return `step ${p.iteration}: ${p.phase}…`;
+}
 
 function show(v) {
   return typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v).replaceAll(",", ", ");
@@ -104,7 +112,7 @@ export class ExedecSynth extends HTMLElement {
     throw error;
   }
 
-  /** Runs the synthesis; resolves to {solved, program, steps, backend, method, millis, beam, beamsTried}. */
+  /** Runs the synthesis; resolves to {solved, program, steps, backend, method, foundBy, millis, beam, beamsTried}. */
   async synthesize() {
     if (this._running) return this._running;
     this._running = this._synthesize().finally(() => {
@@ -139,7 +147,7 @@ export class ExedecSynth extends HTMLElement {
         method: this.getAttribute("method") || undefined,
         models: this.getAttribute("models") || DEFAULT_MODELS,
         backend: this.getAttribute("backend") || "auto",
-        onProgress: (p) => (status.textContent = p.beam !== undefined ? `beam ${p.beam}…` : `step ${p.iteration}: ${p.phase}…`),
+        onProgress: (p) => (status.textContent = progressText(p)),
       });
     } catch (e) {
       this._fail(e.message);
@@ -150,11 +158,13 @@ export class ExedecSynth extends HTMLElement {
       steps: result.steps,
       backend: result.backend,
       method: result.method,
+      foundBy: result.foundBy,
       millis: result.millis,
       beam: result.beam,
       beamsTried: result.beamsTried,
     };
-    status.textContent = `${result.method}, ${Math.round(result.millis)} ms on ${result.backend}, beam ${result.beam}`;
+    const found = result.solved && result.foundBy !== result.method ? ` (found by ${result.foundBy})` : "";
+    status.textContent = `${result.method}${found}, ${Math.round(result.millis)} ms on ${result.backend}, beam ${result.beam}`;
     const steps = result.steps
       .map(
         (s) => `<li>${s.subgoal ? `subgoal ${esc(s.subgoal.map((x) => JSON.stringify(x)).join(", "))} → ` : ""}<code>${esc(s.subprogram)}</code> → ${esc(

@@ -47,6 +47,9 @@ pub struct TaskResult {
     /// makes two per step, No-Subgoal one, the Transformer baseline one in all).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_calls: Option<usize>,
+    /// A portfolio's solved task: the member whose search solved it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solved_by: Option<Method>,
 }
 
 impl TaskResult {
@@ -65,6 +68,7 @@ impl TaskResult {
             error: None,
             beam: None,
             model_calls: None,
+            solved_by: None,
         }
     }
 }
@@ -180,6 +184,7 @@ pub fn task_result<D: Domain>(
             error: Some(e.to_string()),
             beam: None,
             model_calls: None,
+            solved_by: None,
         },
         Ok(out) => {
             let mut first_error = None;
@@ -211,6 +216,7 @@ pub fn task_result<D: Domain>(
                 error: None,
                 beam: None,
                 model_calls: None,
+                solved_by: None,
             }
         }
     }
@@ -228,7 +234,9 @@ pub fn summarize(
     tasks.sort_by_key(|t| t.index);
     let n = tasks.len();
     let solved = tasks.iter().filter(|t| t.solved).count();
-    let attribution = (method != Method::Transformer).then(|| {
+    // The attribution blames one model's prediction of one decomposition: none for a whole
+    // program, nor for a portfolio whose tasks two different searches decomposed.
+    let attribution = (!matches!(method, Method::Transformer | Method::Portfolio)).then(|| {
         let mut a = Attribution::default();
         for t in &tasks {
             match (t.solved, t.first_error) {

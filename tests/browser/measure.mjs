@@ -24,8 +24,9 @@ function sizes() {
   const page = files.reduce((s, f) => s + gz(join(site, f)), 0);
   const bundle = (kind) => ["exedec_web.js", "exedec_web_bg.wasm"].reduce((s, f) => s + gz(join(site, "pkg", kind, f)), 0);
   // The weight files of the method a DSL starts with (its manifest's default; the wasm
-  // bundle's networks() names each method's files: ExeDec's two networks, or one).
-  const NETWORKS = { exedec: ["subgoal", "synthesizer"], "no-subgoal": ["no-subgoal"] };
+  // bundle's networks() names each method's files: ExeDec's two networks, No-Subgoal's one,
+  // the portfolio's three).
+  const NETWORKS = { exedec: ["subgoal", "synthesizer"], "no-subgoal": ["no-subgoal"], portfolio: ["subgoal", "synthesizer", "no-subgoal"] };
   const models = (dsl) => {
     const manifest = JSON.parse(readFileSync(join(site, "models", dsl, "manifest.json"), "utf8"));
     return NETWORKS[manifest.default_method].reduce((s, kind) => s + gz(join(site, "models", dsl, `${kind}.exw`)), 0);

@@ -81,7 +81,7 @@ test("the page synthesizes a DeepCoder preset", async (browser, base) => {
   await page.close();
 });
 
-test("each DSL starts with its models folder's method, and the other one can be chosen", async (browser, base) => {
+test("each DSL starts with its models folder's method, and the others can be chosen", async (browser, base) => {
   const page = await openPage(browser, base, "/index.html");
   await page.waitForFunction(() => window.__exedecReady === true);
   for (const dsl of ["robustfill", "deepcoder"]) {
@@ -100,6 +100,11 @@ test("each DSL starts with its models folder's method, and the other one can be 
     if (r.steps > 0) assert.equal(r.subgoals > 0, method === "exedec", `${method}: ${r.steps} steps, ${r.subgoals} subgoals`);
     console.log(`  ${name}: ${r.verdict} — ${r.program} (${r.meta})`);
   }
+  // The portfolio names the member that found a program.
+  const r = await runPreset(page, "deepcoder", "cpu", "portfolio");
+  assert.ok(r.meta.startsWith("ExeDec + No-Subgoal"), r.meta);
+  if (r.state === "solved") assert.match(r.meta, /^ExeDec \+ No-Subgoal \(found by (ExeDec|No-Subgoal)\), /);
+  console.log(`  portfolio: ${r.verdict} — ${r.program} (${r.meta})`);
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -145,7 +150,7 @@ test("the docs page's widgets fire exedec-result", async (browser, base) => {
     return out;
   });
   for (const { returned, event } of results) {
-    assert.deepEqual(Object.keys(event).sort(), ["backend", "beam", "beamsTried", "method", "millis", "program", "solved", "steps"]);
+    assert.deepEqual(Object.keys(event).sort(), ["backend", "beam", "beamsTried", "foundBy", "method", "millis", "program", "solved", "steps"]);
     assert.equal(event.beamsTried[0], 4);
     assert.ok(event.beamsTried.includes(event.beam));
     assert.deepEqual(returned, event);

@@ -266,7 +266,7 @@ fn page_notice_states_the_shipped_models_reports() {
         let models = format!("static/models/{}", dsl.name());
         let manifest: serde_json::Value = serde_json::from_str(&read(&format!("{models}/manifest.json"))).unwrap();
         let method: Method = manifest["default_method"].as_str().expect("a default method").parse().unwrap();
-        let constrained = method == Method::Exedec && dsl == Dsl::RobustFill;
+        let constrained = method.members().contains(&Method::Exedec) && dsl == Dsl::RobustFill;
         let name = format!("cpu-{}-NONE-{method}", dsl.name());
         let page_search = format!("{name}-anytime{}.json", if constrained { "-constrained" } else { "" });
         let (beam, anytime) = (report(&format!("{name}.json")), report(&page_search));

@@ -68,7 +68,8 @@ pub struct EvalArgs {
     pub dsl: Dsl,
     #[arg(long)]
     pub split: Split,
-    /// exedec, no-subgoal, transformer or latent-programmer.
+    /// exedec, no-subgoal, transformer, latent-programmer or portfolio (ExeDec, then
+    /// No-Subgoal at the same beam).
     #[arg(long)]
     pub method: Method,
     /// A folder of weight files (`subgoal.exw`, `synthesizer.exw`, ...) or `oracle`.
@@ -158,7 +159,12 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
                 };
                 let millis = start.elapsed().as_secs_f64() * 1000.0;
                 let model_calls = Some(calls);
-                let r = TaskResult { beam, model_calls, ..task_result(&domain, *index, task, outcome, millis) };
+                let solved_by = match &outcome {
+                    Ok(out) if out.solved && args.method == Method::Portfolio => Some(out.method),
+                    _ => None,
+                };
+                let r =
+                    TaskResult { beam, model_calls, solved_by, ..task_result(&domain, *index, task, outcome, millis) };
                 let mut s = solved.lock().unwrap_or_else(|e| e.into_inner());
                 *s += usize::from(r.solved);
                 bar.inc(1);

@@ -266,17 +266,13 @@ fn run_dsl<D: LlmDsl>(d: &D, text: &str, args: &LlmArgs, llm: &dyn Llm) -> Resul
                             if attempt.success {
                                 solved.fetch_add(1, Ordering::Relaxed);
                             }
+                            let millis = start.elapsed().as_secs_f64() * 1e3;
                             let result = TaskResult {
-                                index: task.index,
-                                solved: attempt.success,
                                 program: attempt.program.clone(),
                                 steps: attempt.calls.len(),
                                 ground_truth_steps: Some(d.steps(&task.test.program).len()),
-                                millis: start.elapsed().as_secs_f64() * 1e3,
-                                first_error: None,
                                 error: attempt.error.clone(),
-                                beam: None,
-                                model_calls: None,
+                                ..TaskResult::bare(task.index, attempt.success, millis)
                             };
                             if let Ok(mut r) = results.lock() {
                                 r.push((i, result, attempt));

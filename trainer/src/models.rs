@@ -72,7 +72,7 @@ impl Manifest {
         let manifest: Manifest = serde_json::from_str(&text).with_context(|| {
             format!(
                 "{}: expected {{\"default_method\": METHOD, \"methods\": [METHOD, ...]}} with methods exedec, \
-                 no-subgoal, transformer or latent-programmer",
+                 no-subgoal, transformer, latent-programmer or portfolio",
                 path.display()
             )
         })?;

@@ -40,8 +40,9 @@ pub struct SynthArgs {
     /// One example `INPUT -> OUTPUT`; repeat for each example.
     #[arg(long = "example", required = true)]
     pub examples: Vec<String>,
-    /// exedec, no-subgoal, transformer or latent-programmer (default: the one the models
-    /// folder's manifest.json names, else exedec).
+    /// exedec, no-subgoal, transformer, latent-programmer or portfolio (ExeDec, then
+    /// No-Subgoal at the same beam; default: the one the models folder's manifest.json names,
+    /// else exedec).
     #[arg(long)]
     pub method: Option<Method>,
     /// The first beam: if it finds no program that reproduces every example, the search
@@ -96,8 +97,8 @@ impl Synthesizer {
         }
     }
 
-    /// The outcome as printed: a verdict line, the method, the program, its steps and what
-    /// it computes.
+    /// The outcome as printed: a verdict line, the method (and a portfolio's member that
+    /// found the program), the program, its steps and what it computes.
     fn outcome_text<D: Domain>(&self, domain: &D, spec: &Spec<D>, anytime: &AnytimeOutcome<D>, millis: f64) -> String {
         let out = &anytime.outcome;
         let status = if out.solved { "solved" } else { "not solved" };
@@ -120,6 +121,9 @@ impl Synthesizer {
             text.push('\n');
         };
         line(format!("method: {}", self.method));
+        if self.method.members().len() > 1 && out.solved {
+            line(format!("found by: {}", out.method));
+        }
         let program = out.program.as_ref();
         line(match program {
             Some(p) => format!("program: {}", domain.format_readable(p)),

@@ -187,6 +187,17 @@ fn the_docs_pages_examples_are_solved_by_the_shipped_models() {
     }
 }
 
+#[test]
+fn the_portfolio_names_the_method_that_found_the_program() {
+    let task = ["[3 1 2] -> [1 2 3]", "[5 4] -> [4 5]", "[0 -2 7] -> [-2 0 7]"];
+    let out = run_synthesize(&["--dsl", "deepcoder", "--method", "portfolio", "--budget", "0", "--quiet"], &task);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(line(&stdout, "method: "), "portfolio");
+    assert!(["exedec", "no-subgoal"].contains(&line(&stdout, "found by: ")), "{stdout}");
+    assert_eq!(line(&stdout, "outputs: "), "[ 1 2 3 ] | [ 4 5 ] | [ -2 0 7 ]", "{stdout}");
+}
+
 /// The method a shipped models folder's manifest starts with.
 fn manifest_default(dsl: Dsl) -> String {
     let manifest = Manifest::read(&Path::new(ROOT).join("static/models").join(dsl.name()), dsl).unwrap();

@@ -210,6 +210,7 @@ fn outcome_json<D: Domain>(d: &D, spec: &Spec<D>, anytime: &AnytimeOutcome<D>, b
         "beam": anytime.beam_size,
         "beamsTried": anytime.beams_tried,
         "stop": anytime.stop,
+        "foundBy": out.method.name(),
     })
 }
 
@@ -268,9 +269,11 @@ impl Engine {
     /// Synthesizes a program for the examples (JSON, as in [`validate`]) with the anytime
     /// search: beam `beam` first, then twice as wide while unsolved and `budget_seconds` last.
     /// Returns JSON `{solved, program, steps, outputs, backend, millis, iterations, beam,
-    /// beamsTried, stop}` (`beam`: the search that gave the result), or rejects with a message
-    /// naming the offending example. `progress` is called with `{beam, attempt, seconds}` when
-    /// a search starts and `{iteration, phase}` as it goes.
+    /// beamsTried, stop, foundBy}` (`beam`: the search that gave the result; `foundBy`: its
+    /// method, a portfolio's member for a portfolio), or rejects with a message naming the
+    /// offending example. `progress` is called with `{beam, attempt, seconds}` when a search
+    /// starts, `{method}` when a portfolio starts a member's search and `{iteration, phase}`
+    /// as it goes.
     pub async fn synthesize(
         &self,
         examples_json: String,
@@ -291,6 +294,7 @@ impl Engine {
                 Progress::Beam { beam_size, attempt } => {
                     json!({"beam": beam_size, "attempt": attempt, "seconds": clock()})
                 }
+                Progress::Method(method) => json!({"method": method.name()}),
                 Progress::Iteration { .. } => return,
             };
             if let Some(f) = &progress {

@@ -56,13 +56,13 @@ impl Style {
         }
     }
 
-    /// The style whose analogue `method` is (the Latent Programmer has none).
+    /// The style whose analogue `method` is (the Latent Programmer and the portfolio have none).
     pub fn of_method(method: crate::Method) -> Option<Style> {
         match method {
             crate::Method::Transformer => Some(Style::Baseline),
             crate::Method::Exedec => Some(Style::Exedec),
             crate::Method::NoSubgoal => Some(Style::Ablation),
-            crate::Method::LatentProgrammer => None,
+            crate::Method::LatentProgrammer | crate::Method::Portfolio => None,
         }
     }
 }

@@ -169,7 +169,7 @@ pub type MethodModels = Models<NeuralModel, NeuralLatentModel>;
 impl MethodModels {
     /// The longest inputs and outputs (in tokens) the models read: every model reads the
     /// inputs, but only the first model of the search reads the whole outputs (ExeDec's
-    /// SynthesizerModel reads subgoals).
+    /// SynthesizerModel reads subgoals); a portfolio's, what all its members read.
     pub fn limits(&self) -> Limits {
         match self {
             Models::Exedec { subgoal, synthesizer } => Limits {
@@ -178,6 +178,14 @@ impl MethodModels {
             },
             Models::NoSubgoal(model) | Models::Transformer(model) => Limits::uniform(model.config.max_io_len),
             Models::LatentProgrammer(lp) => Limits::uniform(lp.config.program.max_io_len),
+            Models::Portfolio { subgoal, synthesizer, no_subgoal } => Limits {
+                max_input_tokens: [subgoal, synthesizer, no_subgoal]
+                    .iter()
+                    .map(|m| m.config.max_io_len)
+                    .min()
+                    .unwrap_or(0),
+                max_output_tokens: subgoal.config.max_io_len.min(no_subgoal.config.max_io_len),
+            },
         }
     }
 }

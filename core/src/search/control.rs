@@ -5,6 +5,8 @@
 pub enum Progress {
     /// The anytime search starts a search with this beam (`attempt` 0 is the first).
     Beam { beam_size: usize, attempt: usize },
+    /// A portfolio starts its member's search ([`Method::Portfolio`](super::Method)).
+    Method(super::Method),
     /// A model call is about to start.
     Phase { iteration: usize, subgoal: bool },
     /// An iteration ended with this many live elements.

@@ -26,6 +26,7 @@ use std::collections::HashSet;
 use super::SearchConfig;
 use super::beam::{Constraint, Free, Hypothesis, Origin, PrefixSubgoals, beam_search, beam_search_constrained};
 use super::control::{Control, Progress};
+use super::method::Method;
 use super::model::{EncoderInput, ModelError, StepModel};
 use super::outcome::{BeamElement, ElementStatus, IterationBest, SearchOutcome, TraceStep};
 use crate::domain::{Domain, Dsl, Spec};
@@ -142,6 +143,9 @@ pub async fn no_subgoal_search<D: Domain, M: StepModel>(
 /// element's next subgoal ([`Predicted`]); the No-Subgoal ablation has no step A
 /// ([`NoSubgoals`]): its model reads the remaining specification in step B.
 trait SubgoalStep {
+    /// The search this step A makes.
+    const METHOD: Method;
+
     /// The beam after step A (an element whose subgoal is invalid becomes invalid), or `None`
     /// when the search has no step A.
     async fn predict<D: Domain>(
@@ -170,6 +174,8 @@ struct Predicted<'m, S>(&'m S);
 struct NoSubgoals;
 
 impl<S: StepModel> SubgoalStep for Predicted<'_, S> {
+    const METHOD: Method = Method::Exedec;
+
     async fn predict<D: Domain>(
         &self,
         domain: &D,
@@ -213,6 +219,8 @@ fn prefix_constraint<D: Domain>(domain: &D, rows: &[(EncoderInput, f64)], quirk_
 }
 
 impl SubgoalStep for NoSubgoals {
+    const METHOD: Method = Method::NoSubgoal;
+
     async fn predict<D: Domain>(
         &self,
         _: &D,
@@ -328,7 +336,7 @@ async fn step_search<D: Domain, A: SubgoalStep, Y: StepModel>(
         control.report(Progress::Iteration { iteration: it, live, best_score });
     }
 
-    Ok(finish(domain, task, elems, iterations, best_per_iteration))
+    Ok(finish(A::METHOD, domain, task, elems, iterations, best_per_iteration))
 }
 
 /// Splits the beam into live rows (encoded by `encode`; an element that cannot be encoded
@@ -403,6 +411,7 @@ fn apply_step<D: Domain>(domain: &D, e: &mut Element<D>, tokens: &[Token]) {
 }
 
 fn finish<D: Domain>(
+    method: Method,
     domain: &D,
     task: &Spec<D>,
     elems: Vec<Element<D>>,
@@ -415,6 +424,7 @@ fn finish<D: Domain>(
     let solving = answers.clone().find(|e| domain.satisfies(&e.program, &task.inputs, &task.outputs));
     let chosen = solving.or_else(|| answers.find(|e| e.status != Status::Invalid));
     SearchOutcome {
+        method,
         solved: solving.is_some(),
         program: chosen.map(|e| e.program.clone()),
         steps: chosen.map(|e| e.trace.clone()).unwrap_or_default(),

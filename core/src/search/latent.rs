@@ -9,6 +9,7 @@
 use super::SearchConfig;
 use super::beam::beam_search_penalized;
 use super::control::{Control, Progress};
+use super::method::Method;
 use super::model::{EncoderInput, ModelError, StepModel};
 use super::outcome::SearchOutcome;
 use super::whole::{encode_whole_task, whole_program_outcome};
@@ -98,7 +99,12 @@ pub async fn latent_programmer_search<D: Domain, L: LatentModels>(
     let max_io = models.predictor().max_io_len().min(models.programs(&[]).max_io_len());
     let enc = encode_whole_task(domain, task, max_io)?;
     let candidates = latent_candidates(models, &enc, config.beam_size.max(1), control).await?;
-    Ok(whole_program_outcome(domain, task, candidates.iter().map(|c| (c.program.as_slice(), c.score))))
+    Ok(whole_program_outcome(
+        Method::LatentProgrammer,
+        domain,
+        task,
+        candidates.iter().map(|c| (c.program.as_slice(), c.score)),
+    ))
 }
 
 /// A predictor that proposes a fixed code sequence (with probability `p` per code, the rest

@@ -1,8 +1,9 @@
-//! The search methods: ExeDec, its No-Subgoal ablation and the two baselines, and the one
-//! place that maps a method and its models to the search it runs.
+//! The search methods: ExeDec, its No-Subgoal ablation, the two baselines and the portfolio of
+//! ExeDec and No-Subgoal, and the one place that maps a method and its models to the search it
+//! runs.
 
 use super::SearchConfig;
-use super::control::Control;
+use super::control::{Control, Progress};
 use super::exedec::{exedec_search, no_subgoal_search};
 use super::latent::{LatentModels, latent_programmer_search};
 use super::model::{ModelError, StepModel};
@@ -23,10 +24,14 @@ pub enum Method {
     Transformer,
     /// The Latent Programmer baseline: a beam search over latent codes, then over programs.
     LatentProgrammer,
+    /// ExeDec, then No-Subgoal at the same beam if ExeDec finds nothing: the two solve
+    /// different tasks, so a person waiting at the page gets either's answer.
+    Portfolio,
 }
 
 impl Method {
-    pub const ALL: [Method; 4] = [Method::Exedec, Method::NoSubgoal, Method::Transformer, Method::LatentProgrammer];
+    pub const ALL: [Method; 5] =
+        [Method::Exedec, Method::NoSubgoal, Method::Transformer, Method::LatentProgrammer, Method::Portfolio];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -34,6 +39,7 @@ impl Method {
             Method::NoSubgoal => "no-subgoal",
             Method::Transformer => "transformer",
             Method::LatentProgrammer => "latent-programmer",
+            Method::Portfolio => "portfolio",
         }
     }
 }
@@ -52,7 +58,10 @@ impl std::str::FromStr for Method {
             "no-subgoal" | "nosubgoal" | "ablation" => Ok(Method::NoSubgoal),
             "transformer" | "baseline" => Ok(Method::Transformer),
             "latent-programmer" | "latent" | "lp" => Ok(Method::LatentProgrammer),
-            _ => Err(format!("unknown method {s:?} (expected exedec, no-subgoal, transformer or latent-programmer)")),
+            "portfolio" | "exedec+no-subgoal" => Ok(Method::Portfolio),
+            _ => Err(format!(
+                "unknown method {s:?} (expected exedec, no-subgoal, transformer, latent-programmer or portfolio)"
+            )),
         }
     }
 }
@@ -65,6 +74,18 @@ impl Method {
             Method::NoSubgoal => &[ModelKind::NoSubgoal],
             Method::Transformer => &[ModelKind::Transformer],
             Method::LatentProgrammer => &[ModelKind::LatentProgrammer],
+            Method::Portfolio => &[ModelKind::Subgoal, ModelKind::Synthesizer, ModelKind::NoSubgoal],
+        }
+    }
+
+    /// The methods a portfolio searches with, in order; a method on its own otherwise.
+    pub fn members(self) -> &'static [Method] {
+        match self {
+            Method::Exedec => &[Method::Exedec],
+            Method::NoSubgoal => &[Method::NoSubgoal],
+            Method::Transformer => &[Method::Transformer],
+            Method::LatentProgrammer => &[Method::LatentProgrammer],
+            Method::Portfolio => &[Method::Exedec, Method::NoSubgoal],
         }
     }
 }
@@ -81,6 +102,12 @@ pub enum Models<S, L> {
     /// The Transformer baseline's whole-program model.
     Transformer(S),
     LatentProgrammer(L),
+    /// ExeDec's two networks and No-Subgoal's, searched in turn.
+    Portfolio {
+        subgoal: S,
+        synthesizer: S,
+        no_subgoal: S,
+    },
 }
 
 impl<S, L> Models<S, L> {
@@ -98,6 +125,11 @@ impl<S, L> Models<S, L> {
             Method::NoSubgoal => Models::NoSubgoal(network(ModelKind::NoSubgoal)?),
             Method::Transformer => Models::Transformer(network(ModelKind::Transformer)?),
             Method::LatentProgrammer => Models::LatentProgrammer(latent()?),
+            Method::Portfolio => Models::Portfolio {
+                subgoal: network(ModelKind::Subgoal)?,
+                synthesizer: network(ModelKind::Synthesizer)?,
+                no_subgoal: network(ModelKind::NoSubgoal)?,
+            },
         })
     }
 }
@@ -109,10 +141,13 @@ impl<S: StepModel, L: LatentModels> Models<S, L> {
             Models::NoSubgoal(_) => Method::NoSubgoal,
             Models::Transformer(_) => Method::Transformer,
             Models::LatentProgrammer(_) => Method::LatentProgrammer,
+            Models::Portfolio { .. } => Method::Portfolio,
         }
     }
 
-    /// Runs the method's search on a specification.
+    /// Runs the method's search on a specification. A portfolio reports
+    /// [`Progress::Method`] before each member's search and returns the first solving
+    /// member's outcome, or else its first member's; [`SearchOutcome::method`] says which.
     pub async fn search<D: Domain>(
         &self,
         domain: &D,
@@ -127,6 +162,16 @@ impl<S: StepModel, L: LatentModels> Models<S, L> {
             Models::NoSubgoal(model) => no_subgoal_search(domain, spec, model, config, control).await,
             Models::Transformer(model) => transformer_search(domain, spec, model, config, control).await,
             Models::LatentProgrammer(models) => latent_programmer_search(domain, spec, models, config, control).await,
+            Models::Portfolio { subgoal, synthesizer, no_subgoal } => {
+                control.report(Progress::Method(Method::Exedec));
+                let exedec = exedec_search(domain, spec, subgoal, synthesizer, config, control).await?;
+                if exedec.solved {
+                    return Ok(exedec);
+                }
+                control.report(Progress::Method(Method::NoSubgoal));
+                let alone = no_subgoal_search(domain, spec, no_subgoal, config, control).await?;
+                Ok(if alone.solved { alone } else { exedec })
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 //! What a search returns: the program found, its step-by-step trace and the final beam.
 
+use super::method::Method;
 use crate::domain::Domain;
 
 /// One step of a found program: the predicted subgoal (ExeDec), the step and what it
@@ -43,6 +44,8 @@ pub struct BeamElement<D: Domain> {
 /// The result of a search.
 #[derive(Debug, Clone)]
 pub struct SearchOutcome<D: Domain> {
+    /// The search that gave this outcome (a portfolio's member, for a portfolio).
+    pub method: Method,
     pub solved: bool,
     /// The solving program, or the best-scored program found if none solves the task; `None`
     /// when no candidate with at least one step survived.

@@ -5,6 +5,7 @@ use super::SearchConfig;
 use super::beam::beam_search;
 use super::control::{Control, Progress};
 use super::exedec::{clean, encode_outputs, encode_spec};
+use super::method::Method;
 use super::model::{EncoderInput, ModelError, StepModel};
 use super::outcome::{BeamElement, ElementStatus as Status, SearchOutcome, TraceStep};
 use crate::domain::{Domain, Spec};
@@ -22,7 +23,7 @@ pub async fn transformer_search<D: Domain, M: StepModel>(
     let enc = encode_whole_task(domain, task, model.max_io_len())?;
     control.report(Progress::Phase { iteration: 0, subgoal: false });
     let hyps = beam_search(model, &[(enc, 0.0)], &[], config.beam_size.max(1), &|| control.stopped()).await?;
-    Ok(whole_program_outcome(domain, task, hyps.iter().map(|h| (h.tokens.as_slice(), h.score))))
+    Ok(whole_program_outcome(Method::Transformer, domain, task, hyps.iter().map(|h| (h.tokens.as_slice(), h.score))))
 }
 
 /// A task's examples as a whole-program model reads them.
@@ -42,6 +43,7 @@ pub(crate) fn encode_whole_task<D: Domain>(
 /// least one step are the candidates (the others are dropped); solved if any candidate
 /// satisfies every example; the reported program is the first that does, else the best ranked.
 pub fn whole_program_outcome<'a, D: Domain>(
+    method: Method,
     domain: &D,
     task: &Spec<D>,
     hypotheses: impl IntoIterator<Item = (&'a [Token], f64)>,
@@ -82,6 +84,7 @@ pub fn whole_program_outcome<'a, D: Domain>(
         })
         .collect();
     SearchOutcome {
+        method,
         solved: solving.is_some(),
         program: chosen.map(|(p, _, _)| p.clone()),
         steps,

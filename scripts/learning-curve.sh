@@ -29,6 +29,7 @@ milestones=(
   "7cdb203|robustfill|exedec|static/models/robustfill"
   "12b16e8|robustfill|exedec|static/models/robustfill"
   "b56b11e|robustfill|exedec|static/models/robustfill"
+  "44a5d5f|robustfill|exedec|static/models/robustfill"
   "1156600|robustfill|no-subgoal|models/baselines/robustfill"
   "4125aae|robustfill|no-subgoal|models/baselines/robustfill"
   "4215b08|robustfill|no-subgoal|models/baselines/robustfill"

@@ -63,6 +63,14 @@ impl Limits {
     pub fn uniform(max_tokens: usize) -> Self {
         Limits { max_input_tokens: max_tokens, max_output_tokens: max_tokens }
     }
+
+    /// What both of two limits allow.
+    pub fn tightest(self, other: Limits) -> Self {
+        Limits {
+            max_input_tokens: self.max_input_tokens.min(other.max_input_tokens),
+            max_output_tokens: self.max_output_tokens.min(other.max_output_tokens),
+        }
+    }
 }
 
 impl Default for Limits {
@@ -196,6 +204,14 @@ pub fn split_values(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tightest_of_two_limits_allows_what_both_allow() {
+        let exedec = Limits { max_input_tokens: 20, max_output_tokens: 200 };
+        let tightest = exedec.tightest(Limits::uniform(100));
+        assert_eq!(tightest, Limits { max_input_tokens: 20, max_output_tokens: 100 });
+        assert_eq!(Limits::uniform(100).tightest(exedec), tightest);
+    }
 
     #[test]
     fn robustfill_examples() {

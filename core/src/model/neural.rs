@@ -172,20 +172,20 @@ impl MethodModels {
     /// SynthesizerModel reads subgoals); a portfolio's, what all its members read.
     pub fn limits(&self) -> Limits {
         match self {
-            Models::Exedec { subgoal, synthesizer } => Limits {
-                max_input_tokens: subgoal.config.max_io_len.min(synthesizer.config.max_io_len),
-                max_output_tokens: subgoal.config.max_io_len,
-            },
+            Models::Exedec { subgoal, synthesizer } => exedec_limits(subgoal, synthesizer),
             Models::NoSubgoal(model) | Models::Transformer(model) => Limits::uniform(model.config.max_io_len),
             Models::LatentProgrammer(lp) => Limits::uniform(lp.config.program.max_io_len),
-            Models::Portfolio { subgoal, synthesizer, no_subgoal } => Limits {
-                max_input_tokens: [subgoal, synthesizer, no_subgoal]
-                    .iter()
-                    .map(|m| m.config.max_io_len)
-                    .min()
-                    .unwrap_or(0),
-                max_output_tokens: subgoal.config.max_io_len.min(no_subgoal.config.max_io_len),
-            },
+            Models::Portfolio { subgoal, synthesizer, no_subgoal } => {
+                exedec_limits(subgoal, synthesizer).tightest(Limits::uniform(no_subgoal.config.max_io_len))
+            }
         }
+    }
+}
+
+/// What ExeDec's pair reads: the inputs both networks read, the outputs its SubgoalModel reads.
+fn exedec_limits(subgoal: &NeuralModel, synthesizer: &NeuralModel) -> Limits {
+    Limits {
+        max_input_tokens: subgoal.config.max_io_len.min(synthesizer.config.max_io_len),
+        max_output_tokens: subgoal.config.max_io_len,
     }
 }

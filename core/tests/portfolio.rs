@@ -125,6 +125,7 @@ fn the_portfolio_is_named_and_needs_both_methods_networks() {
     assert_eq!("portfolio".parse::<Method>(), Ok(Method::Portfolio));
     assert_eq!("exedec+no-subgoal".parse::<Method>(), Ok(Method::Portfolio));
     assert_eq!(Method::Portfolio.members(), [Method::Exedec, Method::NoSubgoal]);
+    assert!(Method::Portfolio.has_members() && !Method::Exedec.has_members());
     let mut networks = Method::Exedec.networks().to_vec();
     networks.extend(Method::NoSubgoal.networks());
     assert_eq!(Method::Portfolio.networks(), networks);

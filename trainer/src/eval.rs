@@ -160,7 +160,7 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
                 let millis = start.elapsed().as_secs_f64() * 1000.0;
                 let model_calls = Some(calls);
                 let solved_by = match &outcome {
-                    Ok(out) if out.solved && args.method.members().len() > 1 => Some(out.method),
+                    Ok(out) if out.solved && args.method.has_members() => Some(out.method),
                     _ => None,
                 };
                 let r =

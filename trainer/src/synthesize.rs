@@ -121,7 +121,7 @@ impl Synthesizer {
             text.push('\n');
         };
         line(format!("method: {}", self.method));
-        if self.method.members().len() > 1 && out.solved {
+        if self.method.has_members() && out.solved {
             line(format!("found by: {}", out.method));
         }
         let program = out.program.as_ref();

@@ -88,6 +88,12 @@ impl Method {
             Method::Portfolio => &[Method::Exedec, Method::NoSubgoal],
         }
     }
+
+    /// Whether the method searches with several others, so that a solution names the member
+    /// that found it (`SearchOutcome::method`).
+    pub fn has_members(self) -> bool {
+        self.members().len() > 1
+    }
 }
 
 /// A method with its models, trained or oracle: `S` a step model, `L` the Latent Programmer's.

@@ -143,7 +143,12 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let solved = Mutex::new(0usize);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build()?;
+    // One search per worker, each on one core: LibTorch would otherwise give every worker's
+    // model calls all the machine's cores (`--threads 1` would use them all).
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .start_handler(|_| crate::device::limit_this_thread(1))
+        .build()?;
     let results: Vec<TaskResult> = pool.install(|| {
         tasks
             .par_iter()

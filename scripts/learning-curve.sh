@@ -40,6 +40,7 @@ milestones=(
   "4125aae|robustfill|transformer|models/baselines/robustfill"
   "69c84c4|robustfill|transformer|models/baselines/robustfill"
   "b56b11e|robustfill|transformer|models/baselines/robustfill"
+  "1d5d125|robustfill|transformer|models/baselines/robustfill"
 )
 
 mkdir -p results/curve

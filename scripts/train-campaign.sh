@@ -5,8 +5,10 @@
 # synthesizer", ExeDec's two; also no-subgoal, transformer, and subgoal-no-ara: the SubgoalModel
 # without Aligned Relative Attention, the ARA ablation), each trained with the same recipe.
 # EXEDEC_PRESET sets the networks' size (default cpu; a run of another preset is named
-# NAME-PRESET). Rerunning the script resumes each run from its last checkpoint. Where a run has no checkpoint
-# (a new machine), EXEDEC_FROM=DIR starts it from DIR/NAME.exw, e.g. the shipped weights
+# NAME-PRESET), EXEDEC_LR the peak learning rate (default 1e-3; a run of another rate is named
+# NAME[-PRESET]-lrRATE). Rerunning the script resumes each run from its last checkpoint. Where a run has no checkpoint
+# (a new machine), EXEDEC_FROM=DIR starts it from DIR/NAME.exw (for a learning-rate run, from
+# that file or else its default-rate run's, DIR/NAME[-PRESET].exw), e.g. the shipped weights
 # (`exedec train --from-weights`: the step count carries on, the optimizer starts fresh, the
 # restart is recorded in the run's metrics).
 #
@@ -27,8 +29,10 @@ if [ "${1:-}" = export ]; then
   [ $# -eq 4 ] || { echo "usage: $0 export DSL WORK_DIR OUT_DIR" >&2; exit 2; }
   dsl=$2 work=$3 to=$4
   mkdir -p "$to"
+  lr="${EXEDEC_LR:-1e-3}"
   for name in ${EXEDEC_NETWORKS:-subgoal synthesizer}; do
     run="$name" && [ "${EXEDEC_PRESET:-cpu}" = cpu ] || run="$name-$EXEDEC_PRESET"
+    [ "$lr" = 1e-3 ] || run="$run-lr$lr"
     "$exedec" export --run "$work/runs/$dsl-NONE-$run" --out "$to/$run.exw" --f16 \
       --hardware "${EXEDEC_HARDWARE:-CPU, one core (tch backend)}"
   done
@@ -52,16 +56,19 @@ for name in ${EXEDEC_NETWORKS:-subgoal synthesizer}; do
     *) echo "unknown network $name" >&2; exit 2 ;;
   esac
   preset="${EXEDEC_PRESET:-cpu}"
-  run="$name" && [ "$preset" = cpu ] || run="$name-$preset"
+  lr="${EXEDEC_LR:-1e-3}"
+  base="$name" && [ "$preset" = cpu ] || base="$name-$preset"
+  run="$base" && [ "$lr" = 1e-3 ] || run="$base-lr$lr"
   out="$work/runs/$dsl-NONE-$run"
   start=()
   if [ -f "$out/checkpoint/state.json" ]; then
     start=(--resume)
   elif [ -n "${EXEDEC_FROM:-}" ]; then
-    start=(--from-weights "$EXEDEC_FROM/$run.exw")
+    from="$EXEDEC_FROM/$run.exw" && [ -f "$from" ] || from="$EXEDEC_FROM/$base.exw"
+    start=(--from-weights "$from")
   fi
   setsid nice "$exedec" train --dsl "$dsl" --split NONE "${network[@]}" --preset "$preset" --data "$data" --out "$out" \
-    --steps "$steps" --batch-size 64 --lr 1e-3 --warmup 500 --log-every 100 --checkpoint-every 500 \
+    --steps "$steps" --batch-size 64 --lr "$lr" --warmup 500 --log-every 100 --checkpoint-every 500 \
     --eval-every 2000 --backend tch --threads 1 --quiet "${start[@]}" > "$work/$dsl-NONE-$run.log" 2>&1 &
   pids+=($!)
 done

@@ -119,6 +119,10 @@ pub struct EvalReport {
     /// oracle models and for reports written before they were recorded).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub networks: Vec<TrainedNetwork>,
+    /// The network replaced by an oracle of each task's ground truth, the others trained
+    /// (`exedec eval --oracle`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oracle: Option<ModelKind>,
     pub tasks: Vec<TaskResult>,
 }
 
@@ -270,6 +274,7 @@ pub fn summarize(
         tasks_file: None,
         budget_seconds: None,
         networks: Vec::new(),
+        oracle: None,
         tasks,
     }
 }
@@ -297,6 +302,9 @@ fn row_label(r: &EvalReport) -> String {
     } else {
         r.method.to_string()
     };
+    if let Some(kind) = r.oracle {
+        let _ = write!(label, " with an oracle {kind}");
+    }
     if let Some(budget) = r.budget_seconds {
         let _ = write!(label, " anytime ({budget} s)");
     }

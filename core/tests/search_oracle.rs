@@ -1,6 +1,7 @@
 //! The search with oracle models: ExeDec and the No-Subgoal ablation solve every one of the
 //! 12,000 released test tasks, the Transformer baseline too, and injected faults are pruned
-//! by the validity checks and the functional de-duplication.
+//! by the validity checks and the functional de-duplication; one network replaced by its oracle
+//! searches beside the other.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -8,11 +9,13 @@ use std::io::BufReader;
 use std::path::PathBuf;
 
 use exedec_core::data::{EncodedTask, ModelKind, encode_task};
+use exedec_core::search::oracle::oracle_network;
 use exedec_core::search::{
-    BeamElement, Control, Distractors, ElementStatus, OracleModel, SearchConfig, exedec_search, no_subgoal_search,
-    transformer_search,
+    BeamElement, Control, Distractors, ElementStatus, EncoderInput, ModelError, OracleModel, OracleOr, SearchConfig,
+    StepModel, exedec_search, no_subgoal_search, transformer_search,
 };
 use exedec_core::task::read_records;
+use exedec_core::vocab::BOS;
 use exedec_core::{DeepCoder, Domain, RobustFill, Spec, Split, Task};
 
 fn load<D: Domain>(domain: &D, split: Split) -> Vec<Task<D>> {
@@ -138,4 +141,38 @@ fn oracle_with_distractors_still_solves_robustfill() {
 #[test]
 fn oracle_with_distractors_still_solves_deepcoder() {
     solve_all(DeepCoder, Some(Distractors { count: 3, weight: 0.1, seed: 1 }), 10);
+}
+
+#[test]
+fn one_network_replaced_by_its_oracle_searches_with_the_other() {
+    // Beside a network that knows the task, an oracle solves it; beside one that knows another
+    // task, it does not: each half of the search keeps its own model and decoding state.
+    let tasks = load(&DeepCoder, Split::None);
+    let config = SearchConfig::default();
+    let (task, other) = (&tasks[0], &tasks[1]);
+    let right = oracle_network(&DeepCoder, task, ModelKind::Synthesizer).expect("a ground truth");
+    let wrong = oracle_network(&DeepCoder, other, ModelKind::Synthesizer).expect("a ground truth");
+    for (synthesizer, solves) in [(right, true), (wrong, false)] {
+        let subgoal = OracleOr::<OracleModel>::Oracle(oracle_network(&DeepCoder, task, ModelKind::Subgoal).unwrap());
+        let synthesizer = OracleOr::Model(synthesizer);
+        let (spec, mut control) = (task.spec(), Control::default());
+        let search = exedec_search(&DeepCoder, &spec, &subgoal, &synthesizer, &config, &mut control);
+        assert_eq!(pollster::block_on(search).expect("search runs").solved, solves);
+    }
+    assert!(oracle_network(&DeepCoder, task, ModelKind::LatentProgrammer).is_err());
+}
+
+#[test]
+fn a_decoding_state_from_the_other_half_is_refused() {
+    let tasks = load(&RobustFill, Split::None);
+    let oracle = oracle_network(&RobustFill, &tasks[0], ModelKind::Subgoal).expect("a ground truth");
+    let as_oracle = OracleOr::<OracleModel>::Oracle(oracle.clone());
+    let as_model = OracleOr::<OracleModel>::Model(oracle);
+    let mut state = as_model.start(&[EncoderInput::default()]).expect("starts");
+    assert!(matches!(pollster::block_on(as_oracle.next_log_probs(&mut state, &[BOS])), Err(ModelError::Backend(_))));
+    assert!(as_oracle.reorder(&mut state, &[0]).is_err());
+    assert_eq!(
+        pollster::block_on(as_model.next_log_probs(&mut state, &[BOS])).expect("its own").len(),
+        as_model.vocab_size()
+    );
 }

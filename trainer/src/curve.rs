@@ -42,6 +42,9 @@ pub fn read_points(files: &[PathBuf], assumed_batch: Option<u64>) -> Result<Vec<
         if report.budget_seconds.is_some() {
             bail!("{} is an anytime search; the curve compares fixed beams", file.display());
         }
+        if let Some(kind) = report.oracle {
+            bail!("{} searched with an oracle {kind}; the curve is of trained networks", file.display());
+        }
         points.push(Point { file: file.clone(), examples, report });
     }
     let Some(first) = points.first().map(|p| p.report.clone()) else { bail!("no reports given") };

@@ -7,8 +7,12 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use exedec_core::data::ModelKind;
 use exedec_core::eval::{EvalReport, TaskResult, length_table, report_table, summarize, task_result};
-use exedec_core::search::oracle::oracle_models;
+use exedec_core::model::NeuralModel;
+use exedec_core::model::neural::MethodModels;
+use exedec_core::search::latent::WithFixedCodes;
+use exedec_core::search::oracle::{OracleModel, OracleOr, oracle_models, oracle_network};
 use exedec_core::search::{
     AnytimeConfig, Control, LatentModels, ModelError, Models, Progress, Quirks, SearchConfig, SearchOutcome, StepModel,
     anytime_search,
@@ -30,6 +34,25 @@ pub fn run_oracle<D: Domain>(
 ) -> Result<SearchOutcome<D>, ModelError> {
     let models = oracle_models(domain, task, method, None)?;
     pollster::block_on(models.search(domain, &task.spec(), config, &mut Control::default()))
+}
+
+/// A method's trained models with the network `oracle` replaced by the task's oracle of it.
+fn with_oracle<'m, D: Domain>(
+    trained: &'m MethodModels,
+    domain: &D,
+    task: &Task<D>,
+    oracle: ModelKind,
+) -> Result<Models<OracleOr<&'m NeuralModel>, WithFixedCodes<OracleModel>>, ModelError> {
+    let mut stand_in = Some(oracle_network(domain, task, oracle)?);
+    let network = |kind| {
+        match (kind == oracle, trained.network(kind)) {
+            (true, _) => stand_in.take().map(OracleOr::Oracle),
+            (false, model) => model.map(OracleOr::Model),
+        }
+        .ok_or_else(|| ModelError::Input(format!("no {kind} network to search with")))
+    };
+    let latent = || Err(ModelError::Input("the Latent Programmer has no oracle network".into()));
+    Models::assemble(trained.method(), network, latent)
 }
 
 /// One task's search, at the fixed beam or (with a budget) the anytime search: the outcome,
@@ -75,6 +98,11 @@ pub struct EvalArgs {
     /// A folder of weight files (`subgoal.exw`, `synthesizer.exw`, ...) or `oracle`.
     #[arg(long)]
     pub models: ModelsArg,
+    /// Replace this network of the method's (e.g. `subgoal`) by an oracle that knows each
+    /// task's ground-truth decomposition, the others staying trained: what the trained ones
+    /// would solve if that network made no mistakes.
+    #[arg(long, value_name = "NETWORK")]
+    pub oracle: Option<ModelKind>,
     #[arg(long, default_value_t = 10)]
     pub beam: usize,
     /// A JSON Lines task file instead of the released test set.
@@ -160,7 +188,13 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
                         Ok(models) => search_task(&models, &domain, &spec, args),
                         Err(e) => (Err(e), None, 0),
                     },
-                    Some(models) => search_task(models, &domain, &spec, args),
+                    Some(models) => match args.oracle {
+                        None => search_task(models, &domain, &spec, args),
+                        Some(kind) => match with_oracle(models, &domain, task, kind) {
+                            Ok(models) => search_task(&models, &domain, &spec, args),
+                            Err(e) => (Err(e), None, 0),
+                        },
+                    },
                 };
                 let millis = start.elapsed().as_secs_f64() * 1000.0;
                 let model_calls = Some(calls);
@@ -183,8 +217,10 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
     report.command = Some(args.command.clone());
     report.tasks_file = args.data.as_ref().map(|p| p.display().to_string());
     report.budget_seconds = args.budget;
+    report.oracle = args.oracle;
     if let ModelsArg::Dir(dir) = &args.models {
         report.networks = crate::models::trained_networks(dir, args.dsl, args.method)?;
+        report.networks.retain(|n| Some(n.model) != args.oracle);
     }
     Ok(report)
 }
@@ -195,6 +231,18 @@ pub fn run(args: EvalArgs) -> Result<EvalReport> {
     }
     if args.budget.is_some_and(|b| !(b.is_finite() && b >= 0.0)) {
         bail!("--budget must be a number of seconds, at least 0");
+    }
+    if let Some(kind) = args.oracle {
+        if args.models == ModelsArg::Oracle {
+            bail!("--oracle replaces one trained network; with --models oracle all of them are oracles already");
+        }
+        if kind == ModelKind::LatentProgrammer || !args.method.networks().contains(&kind) {
+            bail!(
+                "--oracle {kind}: {} searches with {}",
+                args.method,
+                args.method.networks().iter().map(|k| k.name()).collect::<Vec<_>>().join(" and ")
+            );
+        }
     }
     let report = match args.dsl {
         Dsl::RobustFill => evaluate(RobustFill, &args)?,

@@ -91,6 +91,7 @@ pub fn run(args: &SweepArgs) -> Result<String> {
                 split: args.split,
                 method: m.method,
                 models: ModelsArg::Dir(m.models.clone()),
+                oracle: None,
                 beam,
                 data: None,
                 limit: args.limit,

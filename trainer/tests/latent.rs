@@ -75,6 +75,7 @@ fn a_tiny_latent_programmer_overfits_a_handful_of_tasks_and_runs_the_search() {
         split: Split::None,
         method: Method::LatentProgrammer,
         models: ModelsArg::Dir(models),
+        oracle: None,
         beam: 10,
         data: None,
         limit: Some(3),

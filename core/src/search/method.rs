@@ -138,6 +138,20 @@ impl<S, L> Models<S, L> {
             },
         })
     }
+
+    /// The step model of one network kind, where the method searches with one (none for the
+    /// Latent Programmer's two-level models).
+    pub fn network(&self, kind: ModelKind) -> Option<&S> {
+        match (self, kind) {
+            (Models::Exedec { subgoal, .. } | Models::Portfolio { subgoal, .. }, ModelKind::Subgoal) => Some(subgoal),
+            (Models::Exedec { synthesizer, .. } | Models::Portfolio { synthesizer, .. }, ModelKind::Synthesizer) => {
+                Some(synthesizer)
+            }
+            (Models::NoSubgoal(m) | Models::Portfolio { no_subgoal: m, .. }, ModelKind::NoSubgoal) => Some(m),
+            (Models::Transformer(m), ModelKind::Transformer) => Some(m),
+            _ => None,
+        }
+    }
 }
 
 impl<S: StepModel, L: LatentModels> Models<S, L> {

@@ -26,6 +26,6 @@ pub use exedec::{INVALID_PENALTY, exedec_search, no_subgoal_search};
 pub use latent::{LatentCandidate, LatentModels, latent_candidates, latent_programmer_search};
 pub use method::{Method, Models};
 pub use model::{EncoderInput, ModelError, StepModel};
-pub use oracle::{Distractors, OracleModel};
+pub use oracle::{Distractors, OracleModel, OracleOr};
 pub use outcome::{BeamElement, ElementStatus, IterationBest, SearchOutcome, TraceStep};
 pub use whole::{transformer_search, whole_program_outcome};

@@ -141,30 +141,111 @@ pub fn oracle_models<D: Domain>(
     method: Method,
     distractors: Option<Distractors>,
 ) -> Result<OracleModels, ModelError> {
-    let enc = encode_task(domain, task)
-        .map_err(|e| ModelError::Input(format!("the task has no usable ground truth: {e}")))?;
-    let sep = domain.io_vocab().separator().unwrap_or(0);
-    let (io, prog) = (domain.io_vocab().len(), domain.program_vocab().len());
-    let oracle = |kind, vocab| {
-        let o = OracleModel::new(kind, [&enc], vocab, sep);
+    let enc = encode_for_oracle(domain, task)?;
+    let oracle = |kind| {
+        let o = oracle_for(domain, &enc, kind);
         match distractors {
             Some(d) => o.with_distractors(d),
             None => o,
         }
-    };
-    let network = |kind| {
-        let vocab = if kind == ModelKind::Subgoal { io } else { prog };
-        Ok(oracle(kind, vocab))
     };
     // Codes mean what a trained codebook makes them mean, so the oracle proposes a fixed code
     // sequence and the program oracle ignores it: this checks the two-level search.
     let latent = || {
         Ok(WithFixedCodes {
             predictor: FixedCodes { codes: vec![3], vocab: 40, p: 0.9 },
-            programs: oracle(ModelKind::Transformer, prog),
+            programs: oracle(ModelKind::Transformer),
         })
     };
-    Models::assemble(method, network, latent)
+    Models::assemble(method, |kind| Ok(oracle(kind)), latent)
+}
+
+/// The oracle for one network of a task's search (any but the Latent Programmer's), to stand
+/// in for that network beside trained ones ([`OracleOr`]).
+pub fn oracle_network<D: Domain>(domain: &D, task: &Task<D>, kind: ModelKind) -> Result<OracleModel, ModelError> {
+    if kind == ModelKind::LatentProgrammer {
+        return Err(ModelError::Input("the Latent Programmer has no oracle network (its codes are learned)".into()));
+    }
+    Ok(oracle_for(domain, &encode_for_oracle(domain, task)?, kind))
+}
+
+fn encode_for_oracle<D: Domain>(domain: &D, task: &Task<D>) -> Result<EncodedTask, ModelError> {
+    encode_task(domain, task).map_err(|e| ModelError::Input(format!("the task has no usable ground truth: {e}")))
+}
+
+/// The oracle of one network over an encoded task: subgoals in the I/O vocabulary, steps and
+/// programs in the program vocabulary.
+fn oracle_for<D: Domain>(domain: &D, enc: &EncodedTask, kind: ModelKind) -> OracleModel {
+    let sep = domain.io_vocab().separator().unwrap_or(0);
+    let vocab = if kind.predicts_subgoals() { domain.io_vocab().len() } else { domain.program_vocab().len() };
+    OracleModel::new(kind, [enc], vocab, sep)
+}
+
+/// A network that is either trained or an oracle: a search with one network replaced by its
+/// oracle measures how much the others lose to that network's mistakes (`exedec eval --oracle`).
+#[derive(Debug, Clone)]
+pub enum OracleOr<M> {
+    Oracle(OracleModel),
+    Model(M),
+}
+
+/// The decoding state of an [`OracleOr`].
+#[derive(Debug, Clone)]
+pub enum OracleOrState<S> {
+    Oracle(Vec<OracleRow>),
+    Model(S),
+}
+
+fn mismatched_state() -> ModelError {
+    ModelError::Backend("a decoding state was given to a model that did not start it".into())
+}
+
+impl<M: StepModel> StepModel for OracleOr<M> {
+    type State = OracleOrState<M::State>;
+
+    fn vocab_size(&self) -> usize {
+        match self {
+            OracleOr::Oracle(o) => o.vocab_size(),
+            OracleOr::Model(m) => m.vocab_size(),
+        }
+    }
+
+    fn max_target_len(&self) -> usize {
+        match self {
+            OracleOr::Oracle(o) => o.max_target_len(),
+            OracleOr::Model(m) => m.max_target_len(),
+        }
+    }
+
+    fn max_io_len(&self) -> usize {
+        match self {
+            OracleOr::Oracle(o) => o.max_io_len(),
+            OracleOr::Model(m) => m.max_io_len(),
+        }
+    }
+
+    fn start(&self, specs: &[EncoderInput]) -> Result<Self::State, ModelError> {
+        Ok(match self {
+            OracleOr::Oracle(o) => OracleOrState::Oracle(o.start(specs)?),
+            OracleOr::Model(m) => OracleOrState::Model(m.start(specs)?),
+        })
+    }
+
+    async fn next_log_probs(&self, state: &mut Self::State, tokens: &[Token]) -> Result<Vec<f32>, ModelError> {
+        match (self, state) {
+            (OracleOr::Oracle(o), OracleOrState::Oracle(s)) => o.next_log_probs(s, tokens).await,
+            (OracleOr::Model(m), OracleOrState::Model(s)) => m.next_log_probs(s, tokens).await,
+            _ => Err(mismatched_state()),
+        }
+    }
+
+    fn reorder(&self, state: &mut Self::State, parents: &[usize]) -> Result<(), ModelError> {
+        match (self, state) {
+            (OracleOr::Oracle(o), OracleOrState::Oracle(s)) => o.reorder(s, parents),
+            (OracleOr::Model(m), OracleOrState::Model(s)) => m.reorder(s, parents),
+            _ => Err(mismatched_state()),
+        }
+    }
 }
 
 /// One row: the candidates of its specification and the prefix decoded so far.

@@ -23,16 +23,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 exedec="${CARGO_TARGET_DIR:-$root/target}/release/exedec"
+preset="${EXEDEC_PRESET:-cpu}"
+lr="${EXEDEC_LR:-1e-3}"
+# A network's run name: NAME, then -PRESET and -lrRATE where they are not the defaults; with
+# `base`, without the rate.
+run_name() {
+  local run="$1" && [ "$preset" = cpu ] || run="$run-$preset"
+  [ "${2:-}" = base ] || [ "$lr" = 1e-3 ] || run="$run-lr$lr"
+  echo "$run"
+}
 [ -x "$exedec" ] || { echo "build exedec with the tch feature first: eval \"\$(scripts/setup-tch.sh)\"" >&2; exit 1; }
 
 if [ "${1:-}" = export ]; then
   [ $# -eq 4 ] || { echo "usage: $0 export DSL WORK_DIR OUT_DIR" >&2; exit 2; }
   dsl=$2 work=$3 to=$4
   mkdir -p "$to"
-  lr="${EXEDEC_LR:-1e-3}"
   for name in ${EXEDEC_NETWORKS:-subgoal synthesizer}; do
-    run="$name" && [ "${EXEDEC_PRESET:-cpu}" = cpu ] || run="$name-$EXEDEC_PRESET"
-    [ "$lr" = 1e-3 ] || run="$run-lr$lr"
+    run=$(run_name "$name")
     "$exedec" export --run "$work/runs/$dsl-NONE-$run" --out "$to/$run.exw" --f16 \
       --hardware "${EXEDEC_HARDWARE:-CPU, one core (tch backend)}"
   done
@@ -55,16 +62,13 @@ for name in ${EXEDEC_NETWORKS:-subgoal synthesizer}; do
     subgoal | synthesizer | no-subgoal | transformer) network=(--model "$name") ;;
     *) echo "unknown network $name" >&2; exit 2 ;;
   esac
-  preset="${EXEDEC_PRESET:-cpu}"
-  lr="${EXEDEC_LR:-1e-3}"
-  base="$name" && [ "$preset" = cpu ] || base="$name-$preset"
-  run="$base" && [ "$lr" = 1e-3 ] || run="$base-lr$lr"
+  run=$(run_name "$name")
   out="$work/runs/$dsl-NONE-$run"
   start=()
   if [ -f "$out/checkpoint/state.json" ]; then
     start=(--resume)
   elif [ -n "${EXEDEC_FROM:-}" ]; then
-    from="$EXEDEC_FROM/$run.exw" && [ -f "$from" ] || from="$EXEDEC_FROM/$base.exw"
+    from="$EXEDEC_FROM/$run.exw" && [ -f "$from" ] || from="$EXEDEC_FROM/$(run_name "$name" base).exw"
     start=(--from-weights "$from")
   fi
   setsid nice "$exedec" train --dsl "$dsl" --split NONE "${network[@]}" --preset "$preset" --data "$data" --out "$out" \

@@ -23,7 +23,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::device::Backend;
-use crate::models::{ModelsArg, load_method};
+use crate::models::{ModelsArg, load_method, load_model, trained_network};
 
 /// Runs a method on one task with oracle models built from its ground truth.
 pub fn run_oracle<D: Domain>(
@@ -36,23 +36,54 @@ pub fn run_oracle<D: Domain>(
     pollster::block_on(models.search(domain, &task.spec(), config, &mut Control::default()))
 }
 
-/// A method's trained models with the network `oracle` replaced by the task's oracle of it.
+/// What an evaluation searches with: every network an oracle (`--models oracle`), the trained
+/// ones, or the trained ones but one (`--oracle`), whose weight file is not needed.
+enum Networks {
+    Oracles,
+    Trained(Box<MethodModels>),
+    OneOracle { oracle: ModelKind, method: Method, trained: Vec<(ModelKind, NeuralModel)> },
+}
+
+impl Networks {
+    fn load(args: &EvalArgs) -> Result<Networks> {
+        let ModelsArg::Dir(dir) = &args.models else { return Ok(Networks::Oracles) };
+        Ok(match args.oracle {
+            None => Networks::Trained(Box::new(load_method(dir, args.dsl, args.method, args.backend)?)),
+            Some(oracle) => Networks::OneOracle {
+                oracle,
+                method: args.method,
+                trained: trained_kinds(args)
+                    .map(|kind| Ok((kind, load_model(dir, args.dsl, kind, args.backend)?)))
+                    .collect::<Result<_>>()?,
+            },
+        })
+    }
+}
+
+/// The networks of the method that are trained, not replaced by `--oracle`.
+fn trained_kinds(args: &EvalArgs) -> impl Iterator<Item = ModelKind> {
+    args.method.networks().iter().copied().filter(move |&kind| Some(kind) != args.oracle)
+}
+
+/// A method's trained networks with the network `oracle` replaced by the task's oracle of it.
 fn with_oracle<'m, D: Domain>(
-    trained: &'m MethodModels,
+    method: Method,
+    trained: &'m [(ModelKind, NeuralModel)],
     domain: &D,
     task: &Task<D>,
     oracle: ModelKind,
 ) -> Result<Models<OracleOr<&'m NeuralModel>, WithFixedCodes<OracleModel>>, ModelError> {
     let mut stand_in = Some(oracle_network(domain, task, oracle)?);
     let network = |kind| {
-        match (kind == oracle, trained.network(kind)) {
-            (true, _) => stand_in.take().map(OracleOr::Oracle),
-            (false, model) => model.map(OracleOr::Model),
+        if kind == oracle {
+            stand_in.take().map(OracleOr::Oracle)
+        } else {
+            trained.iter().find(|(k, _)| *k == kind).map(|(_, model)| OracleOr::Model(model))
         }
         .ok_or_else(|| ModelError::Input(format!("no {kind} network to search with")))
     };
     let latent = || Err(ModelError::Input("the Latent Programmer has no oracle network".into()));
-    Models::assemble(trained.method(), network, latent)
+    Models::assemble(method, network, latent)
 }
 
 /// One task's search, at the fixed beam or (with a budget) the anytime search: the outcome,
@@ -140,6 +171,31 @@ pub struct EvalArgs {
 }
 
 impl EvalArgs {
+    /// An evaluation as `exedec eval` runs it given only these (the paper's search at beam 10
+    /// on the released test set, every core, the CPU backend); set other fields with
+    /// `EvalArgs { beam: 5, ..EvalArgs::new(..) }`.
+    pub fn new(dsl: Dsl, split: Split, method: Method, models: ModelsArg, out: PathBuf) -> EvalArgs {
+        EvalArgs {
+            dsl,
+            split,
+            method,
+            models,
+            oracle: None,
+            beam: 10,
+            data: None,
+            limit: None,
+            threads: None,
+            out,
+            quirk_eos: false,
+            quirk_pads: false,
+            constrain_subgoals: false,
+            backend: Backend::Cpu,
+            budget: None,
+            quiet: false,
+            command: String::new(),
+        }
+    }
+
     fn search_config(&self) -> SearchConfig {
         SearchConfig {
             beam_size: self.beam,
@@ -161,10 +217,7 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
         .iter()
         .map(|r| r.parse(&domain).map(|t| (r.index, t)).with_context(|| format!("task {}", r.index)))
         .collect::<Result<_>>()?;
-    let neural = match &args.models {
-        ModelsArg::Oracle => None,
-        ModelsArg::Dir(dir) => Some(load_method(dir, args.dsl, args.method, args.backend)?),
-    };
+    let networks = Networks::load(args)?;
     let bar = if args.quiet { ProgressBar::hidden() } else { ProgressBar::new(tasks.len() as u64) };
     bar.set_style(
         ProgressStyle::with_template("[{elapsed_precise}] {bar:30} {pos}/{len} tasks  {msg}  ETA {eta}")
@@ -183,18 +236,18 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
             .map(|(index, task)| {
                 let start = Instant::now();
                 let spec = task.spec();
-                let (outcome, beam, calls) = match &neural {
-                    None => match oracle_models(&domain, task, args.method, None) {
+                let (outcome, beam, calls) = match &networks {
+                    Networks::Oracles => match oracle_models(&domain, task, args.method, None) {
                         Ok(models) => search_task(&models, &domain, &spec, args),
                         Err(e) => (Err(e), None, 0),
                     },
-                    Some(models) => match args.oracle {
-                        None => search_task(models, &domain, &spec, args),
-                        Some(kind) => match with_oracle(models, &domain, task, kind) {
+                    Networks::Trained(models) => search_task(models, &domain, &spec, args),
+                    Networks::OneOracle { oracle, method, trained } => {
+                        match with_oracle(*method, trained, &domain, task, *oracle) {
                             Ok(models) => search_task(&models, &domain, &spec, args),
                             Err(e) => (Err(e), None, 0),
-                        },
-                    },
+                        }
+                    }
                 };
                 let millis = start.elapsed().as_secs_f64() * 1000.0;
                 let model_calls = Some(calls);
@@ -219,8 +272,8 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
     report.budget_seconds = args.budget;
     report.oracle = args.oracle;
     if let ModelsArg::Dir(dir) = &args.models {
-        report.networks = crate::models::trained_networks(dir, args.dsl, args.method)?;
-        report.networks.retain(|n| Some(n.model) != args.oracle);
+        report.networks =
+            trained_kinds(args).map(|kind| trained_network(dir, args.dsl, kind)).collect::<Result<_>>()?;
     }
     Ok(report)
 }

@@ -79,8 +79,9 @@ enum Command {
         #[arg(long)]
         resume: bool,
         /// When the run has no checkpoint (e.g. on a new machine), start from this exported
-        /// weight file: its parameters and step count, a fresh optimizer, the data order from
-        /// the start (recorded in metrics.jsonl). A checkpoint, when present, wins with --resume.
+        /// weight file: its parameters and step count, a fresh optimizer, the data from where an
+        /// uninterrupted run would be after the file's examples (recorded in metrics.jsonl). A
+        /// checkpoint, when present, wins with --resume.
         #[arg(long, value_name = "WEIGHTS.exw")]
         from_weights: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Backend::Auto)]

@@ -112,15 +112,12 @@ pub fn load_method(dir: &Path, dsl: Dsl, method: Method, backend: Backend) -> Re
     MethodModels::assemble(method, |kind| load_model(dir, dsl, kind, backend), || load_latent(dir, dsl, backend))
 }
 
-/// The training records of the networks a method searches with, from their weight files.
-pub fn trained_networks(dir: &Path, dsl: Dsl, method: Method) -> Result<Vec<TrainedNetwork>> {
-    let record = |&model: &ModelKind| {
-        let path = weight_path(dir, dsl, model)?;
-        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        let (header, _) = read_header(&bytes).with_context(|| format!("reading {}", path.display()))?;
-        Ok(TrainedNetwork { model, training: header.training })
-    };
-    method.networks().iter().map(record).collect()
+/// The training record of one network, from its weight file's header.
+pub fn trained_network(dir: &Path, dsl: Dsl, model: ModelKind) -> Result<TrainedNetwork> {
+    let path = weight_path(dir, dsl, model)?;
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let (header, _) = read_header(&bytes).with_context(|| format!("reading {}", path.display()))?;
+    Ok(TrainedNetwork { model, training: header.training })
 }
 
 #[cfg(test)]

@@ -218,6 +218,66 @@ fn emit_pools(
     true
 }
 
+/// The cursor after the stream's first `batches` batches from the start, as the stream itself
+/// would report it, found by counting each shard's examples (each shard decoded once) instead
+/// of producing the batches. A run restarted from a weight file continues its data here, where
+/// an uninterrupted run on the same data would be, rather than repeating the first batches.
+pub fn cursor_after(spec: &StreamSpec, batches: u64) -> Result<Cursor> {
+    if spec.files.is_empty() {
+        bail!("no training shards found");
+    }
+    // The walk counts units: batches of a shard's pools with length bucketing (a pool's last
+    // batch may be short), else examples (plain batches run on across shards and epochs).
+    let b = spec.batch_size.max(1);
+    let bucketed = spec.buckets > 1;
+    let units_in = |n: usize| -> u64 {
+        if !bucketed {
+            return n as u64;
+        }
+        let pool = b * spec.buckets;
+        ((n / pool) * spec.buckets + (n % pool).div_ceil(b)) as u64
+    };
+    // The offset after `u` units of a shard of `n` examples (0 < u <= units_in(n)).
+    let offset_after = |u: u64, n: usize| -> usize {
+        if !bucketed {
+            return u as usize;
+        }
+        let last = (u - 1) as usize;
+        let start = (last / spec.buckets) * b * spec.buckets;
+        (start + (last % spec.buckets + 1) * b).min(n)
+    };
+    let mut left = if bucketed { batches } else { batches * b as u64 };
+    if left == 0 {
+        return Ok(Cursor::default());
+    }
+    let mut counts: Vec<Option<usize>> = vec![None; spec.files.len()];
+    let mut epoch = 0u64;
+    loop {
+        let mut order: Vec<usize> = (0..spec.files.len()).collect();
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(mix(&[spec.seed, epoch])));
+        let mut in_epoch = 0u64;
+        for (shard, &file) in order.iter().enumerate() {
+            let n = match counts[file] {
+                Some(n) => n,
+                None => *counts[file].insert(load(spec, file)?.len()),
+            };
+            let units = units_in(n);
+            if left <= units {
+                return Ok(Cursor { epoch, shard, offset: offset_after(left, n) }.resumed_at(n));
+            }
+            left -= units;
+            in_epoch += units;
+        }
+        if in_epoch == 0 {
+            bail!("the training shards hold no example that fits the model");
+        }
+        // Every epoch holds as many units: skip whole ones, keeping 0 < left <= in_epoch.
+        let whole = (left - 1) / in_epoch;
+        epoch += 1 + whole;
+        left -= whole * in_epoch;
+    }
+}
+
 /// The examples of shard `file` (by position in the sorted list), minus the held-out tasks.
 fn load(spec: &StreamSpec, file: usize) -> Result<Vec<Example>> {
     let path = &spec.files[file];
@@ -350,5 +410,23 @@ mod tests {
             }
         }
         remove_data(&spec);
+    }
+
+    #[test]
+    fn the_cursor_after_n_batches_is_the_streams_own() {
+        for (name, buckets) in [("after-plain", 1), ("after-bucketed", 4)] {
+            let spec = spec(name, buckets);
+            let per_epoch = first_epoch(&spec).len();
+            // Into the third epoch, across shard and epoch ends.
+            let run = take(&spec, Cursor::default(), 2 * per_epoch + 5);
+            assert_eq!(cursor_after(&spec, 0).unwrap(), Cursor::default());
+            for (i, (_, cursor)) in run.iter().enumerate() {
+                assert_eq!(&cursor_after(&spec, i as u64 + 1).unwrap(), cursor, "{name}: after {} batches", i + 1);
+            }
+            // Resuming there repeats the uninterrupted stream.
+            let at = cursor_after(&spec, per_epoch as u64 + 3).unwrap();
+            assert_eq!(take(&spec, at, 2)[1].0, run[per_epoch + 4].0, "{name}");
+            remove_data(&spec);
+        }
     }
 }

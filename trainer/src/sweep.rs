@@ -87,23 +87,13 @@ pub fn run(args: &SweepArgs) -> Result<String> {
                 continue;
             }
             let report = eval::run(EvalArgs {
-                dsl: args.dsl,
-                split: args.split,
-                method: m.method,
-                models: ModelsArg::Dir(m.models.clone()),
-                oracle: None,
                 beam,
-                data: None,
                 limit: args.limit,
                 threads: args.threads,
-                out: file.clone(),
-                quirk_eos: false,
-                quirk_pads: false,
-                constrain_subgoals: false,
                 backend: args.backend,
-                budget: None,
                 quiet: true,
                 command: point_command(args, m, beam, &file),
+                ..EvalArgs::new(args.dsl, args.split, m.method, ModelsArg::Dir(m.models.clone()), file.clone())
             })?;
             if !args.quiet {
                 eprintln!(

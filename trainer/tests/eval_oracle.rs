@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use exedec_core::data::ModelKind;
 use exedec_core::eval::report_table;
 use exedec_core::{Dsl, Method, Split};
-use exedec_trainer::device::Backend;
 use exedec_trainer::eval::{self, EvalArgs};
 use exedec_trainer::models::ModelsArg;
 
@@ -14,28 +13,21 @@ mod common;
 
 fn args(method: Method, models: ModelsArg, oracle: Option<ModelKind>, out: PathBuf) -> EvalArgs {
     EvalArgs {
-        dsl: Dsl::DeepCoder,
-        split: Split::None,
-        method,
-        models,
         oracle,
         beam: 4,
-        data: None,
         limit: Some(12),
         threads: Some(2),
-        out,
-        quirk_eos: false,
-        quirk_pads: false,
-        constrain_subgoals: false,
-        backend: Backend::Cpu,
-        budget: None,
         quiet: true,
-        command: "test".into(),
+        ..EvalArgs::new(Dsl::DeepCoder, Split::None, method, models, out)
     }
 }
 
+fn shipped_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../static/models/deepcoder"))
+}
+
 fn shipped() -> ModelsArg {
-    ModelsArg::Dir(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../static/models/deepcoder")))
+    ModelsArg::Dir(shipped_dir())
 }
 
 #[test]
@@ -44,8 +36,14 @@ fn each_half_of_the_pair_can_be_an_oracle() {
     for (oracle, trained) in
         [(ModelKind::Subgoal, ModelKind::Synthesizer), (ModelKind::Synthesizer, ModelKind::Subgoal)]
     {
+        // A folder with the trained network's weight file alone: the replaced one's is not read.
+        let models = dir.join(format!("{trained}-only"));
+        std::fs::create_dir_all(&models).unwrap();
+        let file = format!("{trained}.exw");
+        std::fs::copy(shipped_dir().join(&file), models.join(&file)).unwrap();
         let report =
-            eval::run(args(Method::Exedec, shipped(), Some(oracle), dir.join(format!("{oracle}.json")))).unwrap();
+            eval::run(args(Method::Exedec, ModelsArg::Dir(models), Some(oracle), dir.join(format!("{oracle}.json"))))
+                .unwrap();
         assert_eq!(report.num_tasks, 12);
         assert!(report.tasks.iter().all(|t| t.error.is_none()), "{:?}", report.tasks);
         // The report names the oracle and records only the trained network's weights.

@@ -71,23 +71,16 @@ fn a_tiny_latent_programmer_overfits_a_handful_of_tasks_and_runs_the_search() {
 
     // `exedec eval --method latent-programmer` on a few released test tasks.
     let report = eval::run(EvalArgs {
-        dsl: Dsl::DeepCoder,
-        split: Split::None,
-        method: Method::LatentProgrammer,
-        models: ModelsArg::Dir(models),
-        oracle: None,
-        beam: 10,
-        data: None,
         limit: Some(3),
         threads: Some(1),
-        out: dir.join("eval.json"),
-        quirk_eos: false,
-        quirk_pads: false,
-        constrain_subgoals: false,
-        backend: Backend::Cpu,
-        budget: None,
         quiet: true,
-        command: "test".into(),
+        ..EvalArgs::new(
+            Dsl::DeepCoder,
+            Split::None,
+            Method::LatentProgrammer,
+            ModelsArg::Dir(models),
+            dir.join("eval.json"),
+        )
     })
     .unwrap();
     assert_eq!(report.num_tasks, 3);

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::args::TrainArgs;
 use super::learner::{Learner, adamw, latent_config};
-use crate::stream::Cursor;
+use crate::stream::{Cursor, StreamSpec, cursor_after};
 
 /// What a checkpoint records besides the weights.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -37,11 +37,15 @@ pub struct CheckpointState {
 }
 
 /// A restart of a run from an exported weight file: the parameters and the step count came
-/// from the file; the optimizer state was fresh and the data order began again.
+/// from the file; the optimizer state was fresh, and the data went on from where an
+/// uninterrupted run on the same data would have been after the file's examples.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Restart {
     pub step: u64,
     pub weights: String,
+    /// Where the data stream went on (the start for restarts recorded before it was).
+    #[serde(default)]
+    pub data_from: Cursor,
 }
 
 pub fn checkpoint_dir(out: &Path) -> PathBuf {
@@ -154,20 +158,26 @@ pub(super) fn save_module<M: Module>(dir: &Path, model: &M, optimizers: &[(&str,
 }
 
 /// A run's model, state and restart record from an exported weight file: the parameters, the
-/// step count, tokens and training time from the file; a fresh optimizer and data cursor.
+/// step count, tokens and training time from the file; a fresh optimizer; the data cursor after
+/// as many batches of this run as the file's training saw examples (its steps where the file
+/// does not record them).
 pub(super) fn restart_from_weights<L: Learner>(
     path: &Path,
     fresh: CheckpointState,
     args: &TrainArgs,
+    data: &StreamSpec,
     device: &Device,
 ) -> Result<(L, CheckpointState, Restart)> {
     let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let (learner, header) = L::from_weights(&bytes, &fresh.config, args, device)
         .with_context(|| format!("starting from {}", path.display()))?;
     let info = header.training;
-    let restart = Restart { step: info.steps, weights: path.display().to_string() };
+    let batches = info.examples.map_or(info.steps, |e| e / args.batch_size.max(1) as u64);
+    let data_from = cursor_after(data, batches).context("finding where the data continue")?;
+    let restart = Restart { step: info.steps, weights: path.display().to_string(), data_from };
     let state = CheckpointState {
         step: info.steps,
+        cursor: data_from,
         tokens: info.tokens,
         wall_seconds: info.wall_seconds.unwrap_or(0.0),
         validation_accuracy: info.validation_accuracy,

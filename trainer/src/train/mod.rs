@@ -88,7 +88,7 @@ fn run_learner<L: Learner>(mut args: TrainArgs, opts: RunOptions) -> Result<Chec
         eprintln!("training {} {} {} ({} preset) on {backend_name}{at}", args.dsl, args.split, args.model, args.preset);
     }
     let (spec, validation) = training_data(&args, &config)?;
-    let (mut learner, mut state, restart) = start::<L>(resumed, &args, &opts, &config, &device)?;
+    let (mut learner, mut state, restart) = start::<L>(resumed, &args, &opts, &spec, &device)?;
     let mut metrics = open_metrics(&args.out, Some(state.step).filter(|_| state.step > 0))?;
     if let Some(r) = &restart {
         log_restart(&mut metrics, r, &state, &args, opts.quiet)?;
@@ -224,9 +224,10 @@ fn start<L: Learner>(
     resumed: Option<CheckpointState>,
     args: &TrainArgs,
     opts: &RunOptions,
-    config: &ModelConfig,
+    data: &StreamSpec,
     device: &Device,
 ) -> Result<(L, CheckpointState, Option<Restart>)> {
+    let config = &data.config;
     let fresh = CheckpointState {
         step: 0,
         cursor: Cursor::default(),
@@ -246,7 +247,7 @@ fn start<L: Learner>(
             Ok((learner, CheckpointState { args: args.clone(), ..s }, None))
         }
         (None, Some(path)) => {
-            let (learner, state, restart) = restart_from_weights::<L>(path, fresh, args, device)?;
+            let (learner, state, restart) = restart_from_weights::<L>(path, fresh, args, data, device)?;
             if state.step >= args.steps {
                 bail!("the weight file was trained for {} steps already; ask for more with --steps", state.step);
             }
@@ -268,7 +269,11 @@ fn log_restart(
     args: &TrainArgs,
     quiet: bool,
 ) -> Result<()> {
-    let event = format!("restarted from {} with a fresh optimizer; data order from the start", r.weights);
+    let c = r.data_from;
+    let event = format!(
+        "restarted from {} with a fresh optimizer; data from epoch {}, shard {}, offset {} (where an uninterrupted run would be)",
+        r.weights, c.epoch, c.shard, c.offset
+    );
     let lr = learning_rate(state.step, args.lr, args.warmup);
     let m = Metric { event: Some(event), ..Window::new().metric(state.step, lr, None, None, state.wall_seconds) };
     let m = Metric { loss: None, tokens_per_second: None, token_accuracy: None, ..m };

@@ -208,6 +208,13 @@ pub trait Domain: Copy + Default + Debug + PartialEq + Eq + Hash + Send + Sync +
     fn subgoals_are_output_prefixes(&self) -> bool {
         false
     }
+    /// Every subgoal one step can reach from the specification's current inputs that makes
+    /// progress (one output per example), where the DSL's steps can be listed (DeepCoder: every
+    /// statement over the state's variables), so that decoding can be restricted to them; `None`
+    /// where they cannot.
+    fn reachable_subgoals(&self, _spec: &Spec<Self>) -> Option<Vec<Vec<Self::Output>>> {
+        None
+    }
     /// The specification after executing `step`, whose outputs on the examples are
     /// `produced`, and whether the task is then solved. `None` when the step is inconsistent
     /// with the specification.

@@ -261,12 +261,11 @@ fn page_notice_states_the_shipped_models_reports() {
     assert!(AnytimeConfig::default().search.constrain_subgoals, "the page decodes valid subgoals only");
     for dsl in [Dsl::RobustFill, Dsl::DeepCoder] {
         // The method each DSL starts with on the page, its reports at beam 10 (the paper's
-        // search) and with the page's search (RobustFill's ExeDec decodes valid subgoals only
-        // there; DeepCoder has no prefix rule for subgoals).
+        // search) and with the page's search (where ExeDec decodes valid subgoals only).
         let models = format!("static/models/{}", dsl.name());
         let manifest: serde_json::Value = serde_json::from_str(&read(&format!("{models}/manifest.json"))).unwrap();
         let method: Method = manifest["default_method"].as_str().expect("a default method").parse().unwrap();
-        let constrained = method.members().contains(&Method::Exedec) && dsl == Dsl::RobustFill;
+        let constrained = method.members().contains(&Method::Exedec);
         let name = format!("cpu-{}-NONE-{method}", dsl.name());
         let page_search = format!("{name}-anytime{}.json", if constrained { "-constrained" } else { "" });
         let (beam, anytime) = (report(&format!("{name}.json")), report(&page_search));

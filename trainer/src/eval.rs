@@ -153,8 +153,8 @@ pub struct EvalArgs {
     /// Reproduce the official padding tokens around DeepCoder subgoal parts.
     #[arg(long)]
     pub quirk_pads: bool,
-    /// Decode only valid subgoals (RobustFill: prefixes of the remaining outputs) instead
-    /// of decoding freely and pruning, as the paper does.
+    /// Decode only valid subgoals (RobustFill: prefixes of the remaining outputs; DeepCoder:
+    /// values one statement computes) instead of decoding freely and pruning, as the paper does.
     #[arg(long)]
     pub constrain_subgoals: bool,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]

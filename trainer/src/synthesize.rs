@@ -54,7 +54,8 @@ pub struct SynthArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = AnytimeConfig::DEFAULT_BUDGET_SECONDS)]
     pub budget: f64,
     /// Decode subgoals freely and prune the invalid ones afterwards, as the paper does,
-    /// instead of decoding only valid ones (RobustFill: prefixes of the remaining outputs).
+    /// instead of decoding only valid ones (RobustFill: prefixes of the remaining outputs;
+    /// DeepCoder: values one statement computes).
     #[arg(long)]
     pub free_subgoals: bool,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]

@@ -9,7 +9,8 @@
 //! from the caller's clock, so the same code runs natively and in a browser.
 //!
 //! By default it also decodes only valid subgoals ([`SearchConfig::constrain_subgoals`]):
-//! RobustFill's SubgoalModel then chooses where to cut each output instead of spelling it out.
+//! RobustFill's SubgoalModel then chooses where to cut each output instead of spelling it out,
+//! DeepCoder's among the values one statement computes.
 
 use super::SearchConfig;
 use super::control::{Control, Progress};

@@ -15,8 +15,9 @@
 //! largest penalty, as in the Flax beam search the paper's code uses.
 //!
 //! [`beam_search_constrained`] restricts each live sequence's next token to those a
-//! [`Constraint`] allows (an extension of the paper's search, used for RobustFill subgoals; see
-//! [`PrefixSubgoals`]). Allowed tokens keep the model's log-probabilities, unrenormalized.
+//! [`Constraint`] allows (an extension of the paper's search, used for valid subgoals: see
+//! [`PrefixSubgoals`] for RobustFill's, [`ListedSubgoals`] for DeepCoder's). Allowed tokens keep
+//! the model's log-probabilities, unrenormalized.
 
 use super::model::{EncoderInput, ModelError, StepModel};
 use crate::vocab::{BOS, EOS, Token};
@@ -107,6 +108,41 @@ impl Constraint for PrefixSubgoals {
             }
         } else if !first_and_empty {
             allowed.push(self.separator);
+        }
+        Some(allowed)
+    }
+}
+
+/// Subgoals from a list (DeepCoder's: the values one statement computes from the current
+/// variables, [`crate::Domain::reachable_subgoals`]): row `r` must produce one of its listed
+/// token sequences (a subgoal's parts joined by the separator, then EOS). The decoder then
+/// only ranks what one step can reach.
+pub struct ListedSubgoals {
+    /// Per row, the allowed sequences (EOS included), sorted, so that those that continue a
+    /// prefix are one run of them.
+    sequences: Vec<Vec<Vec<Token>>>,
+}
+
+impl ListedSubgoals {
+    pub fn new(mut sequences: Vec<Vec<Vec<Token>>>) -> ListedSubgoals {
+        for row in &mut sequences {
+            row.sort_unstable();
+            row.dedup();
+        }
+        ListedSubgoals { sequences }
+    }
+}
+
+impl Constraint for ListedSubgoals {
+    fn allowed(&self, row: usize, prefix: &[Token]) -> Option<Vec<Token>> {
+        let Some(sequences) = self.sequences.get(row) else { return Some(Vec::new()) };
+        let start = sequences.partition_point(|s| s.as_slice() < prefix);
+        let mut allowed: Vec<Token> = Vec::new();
+        for next in sequences[start..].iter().take_while(|s| s.starts_with(prefix)).filter_map(|s| s.get(prefix.len()))
+        {
+            if allowed.last() != Some(next) {
+                allowed.push(*next);
+            }
         }
         Some(allowed)
     }
@@ -379,6 +415,31 @@ mod tests {
         assert_eq!(c.allowed(0, &[5, SEP]), Some(vec![6, SEP]));
         assert_eq!(c.allowed(0, &[5, SEP, SEP]), Some(vec![7]));
         assert_eq!(c.allowed(1, &[]), Some(vec![]), "a row it does not know gets nothing");
+    }
+
+    #[test]
+    fn listed_subgoals_allow_only_continuations_of_a_listed_sequence() {
+        const SEP: Token = 9;
+        let c = ListedSubgoals::new(vec![
+            vec![
+                vec![5, SEP, 7, EOS],
+                vec![5, 6, SEP, 7, EOS],
+                vec![4, EOS],
+                vec![5, SEP, 7, EOS],
+                vec![5, SEP, 8, EOS],
+            ],
+            vec![],
+        ]);
+        let allowed = |prefix: &[Token]| c.allowed(0, prefix).unwrap();
+        assert_eq!(allowed(&[]), [4, 5]);
+        assert_eq!(allowed(&[5]), [6, SEP]);
+        assert_eq!(allowed(&[5, SEP]), [7, 8]);
+        assert_eq!(allowed(&[5, SEP, 7]), [EOS]);
+        assert_eq!(allowed(&[4]), [EOS]);
+        assert_eq!(allowed(&[3]), Vec::<Token>::new(), "no listed sequence goes on from here");
+        assert_eq!(allowed(&[5, 6, SEP, 7]), [EOS]);
+        assert_eq!(c.allowed(1, &[]), Some(vec![]), "a row with nothing listed gets nothing");
+        assert_eq!(c.allowed(2, &[]), Some(vec![]), "a row it does not know gets nothing");
     }
 
     #[test]

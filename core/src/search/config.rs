@@ -22,9 +22,10 @@ pub struct SearchConfig {
     /// variable per step, at most 10 variables).
     pub max_steps: Option<usize>,
     pub quirks: Quirks,
-    /// Restrict the SubgoalModel's decoding to valid subgoals where a DSL's validity rule
-    /// allows it (RobustFill: parts that are prefixes of the remaining outputs), instead of
-    /// decoding freely and pruning afterwards as the paper does. Off by default.
+    /// Restrict the SubgoalModel's decoding to valid subgoals (RobustFill: parts that are
+    /// prefixes of the remaining outputs; DeepCoder: values one statement computes from the
+    /// current variables), instead of decoding freely and pruning afterwards as the paper
+    /// does. Off by default.
     #[serde(default)]
     pub constrain_subgoals: bool,
 }

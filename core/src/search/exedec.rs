@@ -24,7 +24,9 @@
 use std::collections::HashSet;
 
 use super::SearchConfig;
-use super::beam::{Constraint, Free, Hypothesis, Origin, PrefixSubgoals, beam_search, beam_search_constrained};
+use super::beam::{
+    Constraint, Free, Hypothesis, ListedSubgoals, Origin, PrefixSubgoals, beam_search, beam_search_constrained,
+};
 use super::control::{Control, Progress};
 use super::method::Method;
 use super::model::{EncoderInput, ModelError, StepModel};
@@ -50,6 +52,22 @@ struct Element<D: Domain> {
 }
 
 impl<D: Domain> Element<D> {
+    /// The search's first element: the empty program, live, before any step.
+    fn start(domain: &D, spec: &Spec<D>) -> Result<Element<D>, ModelError> {
+        let first_input =
+            spec.inputs.first().ok_or_else(|| ModelError::Input("a task needs at least one example".into()))?;
+        let program = domain.empty_program(first_input).map_err(|e| ModelError::Input(e.to_string()))?;
+        Ok(Element {
+            score: 0.0,
+            status: Status::Live,
+            program,
+            spec: spec.clone(),
+            subgoal: None,
+            trace: Vec::new(),
+            fresh: false,
+        })
+    }
+
     fn invalidate(&mut self) {
         if self.status != Status::Invalid {
             self.status = Status::Invalid;
@@ -189,13 +207,15 @@ impl<S: StepModel> SubgoalStep for Predicted<'_, S> {
             let outs = encode_outputs(domain, &e.spec.outputs, at.quirk_eos)?;
             encode_spec(domain, &e.spec.inputs, &outs, at.quirk_eos && is_dc, model.max_io_len())
         });
-        let prefixes = (at.constrain_subgoals && domain.subgoals_are_output_prefixes())
-            .then(|| prefix_constraint(domain, &rows, at.quirk_eos))
-            .flatten();
-        let constraint: &dyn Constraint = match &prefixes {
-            Some(p) => p,
-            None => &Free,
+        let valid: Option<Box<dyn Constraint>> = match at.constrain_subgoals {
+            false => None,
+            true if domain.subgoals_are_output_prefixes() => {
+                prefix_constraint(domain, &rows, at.quirk_eos).map(|c| Box::new(c) as Box<dyn Constraint>)
+            }
+            true => reachable_constraint(domain, elems, &live_idx, model.max_target_len())
+                .map(|c| Box::new(c) as Box<dyn Constraint>),
         };
+        let constraint: &dyn Constraint = valid.as_deref().unwrap_or(&Free);
         let control = &*at.control;
         let stopped = || control.stopped();
         let hyps = match beam_search_constrained(model, &rows, &carried, at.beam_size, constraint, &stopped).await {
@@ -216,6 +236,35 @@ fn prefix_constraint<D: Domain>(domain: &D, rows: &[(EncoderInput, f64)], quirk_
     let unquirked = |o: &Vec<Token>| if quirk_eos { o.strip_suffix(&[EOS]).unwrap_or(o) } else { o }.to_vec();
     let outputs = rows.iter().map(|(enc, _)| enc.outputs.iter().map(unquirked).collect()).collect();
     Some(PrefixSubgoals { outputs, separator })
+}
+
+/// The reachable-subgoal constraint for the live rows (elements `live_idx`): the subgoals one
+/// step reaches from each row's current inputs, those that fit in `max_target_len` tokens
+/// (BOS and EOS included); `None` if the domain cannot list them.
+fn reachable_constraint<D: Domain>(
+    domain: &D,
+    elems: &[Element<D>],
+    live_idx: &[usize],
+    max_target_len: usize,
+) -> Option<ListedSubgoals> {
+    let separator = domain.io_vocab().separator()?;
+    let mut rows = Vec::with_capacity(live_idx.len());
+    for &i in live_idx {
+        let reachable = domain.reachable_subgoals(&elems[i].spec)?;
+        let encoded = reachable.iter().filter_map(|subgoal| {
+            let mut tokens = Vec::new();
+            for (j, part) in subgoal.iter().enumerate() {
+                if j > 0 {
+                    tokens.push(separator);
+                }
+                domain.encode_output(part, &mut tokens).ok()?;
+            }
+            tokens.push(EOS);
+            (tokens.len() < max_target_len).then_some(tokens)
+        });
+        rows.push(encoded.collect());
+    }
+    Some(ListedSubgoals::new(rows))
 }
 
 impl SubgoalStep for NoSubgoals {
@@ -242,19 +291,8 @@ async fn step_search<D: Domain, A: SubgoalStep, Y: StepModel>(
     control: &mut Control<'_>,
 ) -> Result<SearchOutcome<D>, ModelError> {
     let k = config.beam_size.max(1);
-    let first_input =
-        task.inputs.first().ok_or_else(|| ModelError::Input("a task needs at least one example".into()))?;
-    let empty = domain.empty_program(first_input).map_err(|e| ModelError::Input(e.to_string()))?;
-    let mut elems: Vec<Element<D>> = vec![Element {
-        score: 0.0,
-        status: Status::Live,
-        program: empty,
-        spec: task.clone(),
-        subgoal: None,
-        trace: Vec::new(),
-        fresh: false,
-    }];
-    let max_steps = config.max_steps.unwrap_or_else(|| domain.max_steps(first_input));
+    let mut elems: Vec<Element<D>> = vec![Element::start(domain, task)?];
+    let max_steps = config.max_steps.unwrap_or_else(|| domain.max_steps(&task.inputs[0]));
     let is_dc = domain.dsl() == Dsl::DeepCoder;
     let mut best_per_iteration = Vec::new();
     let mut iterations = 0;
@@ -442,7 +480,7 @@ fn finish<D: Domain>(
 mod tests {
     use super::*;
     use crate::data::{ModelKind, encode_task};
-    use crate::dsl::deepcoder::DeepCoder;
+    use crate::dsl::deepcoder::{DeepCoder, Value};
     use crate::dsl::robustfill::RobustFill;
     use crate::search::oracle::OracleModel;
     use crate::search::whole::transformer_search;
@@ -457,6 +495,21 @@ mod tests {
         let outputs: Vec<_> = inputs.iter().map(|i| d.execute(&p, i).unwrap()).collect();
         let task = crate::Task { inputs: inputs.clone(), outputs: outputs.clone(), program: Some(p) };
         (Spec::new(inputs, outputs), encode_task(&d, &task).unwrap())
+    }
+
+    /// Step A of a search's first iteration at beam `beam`: the beam of first subgoals.
+    fn first_subgoals<D: Domain, S: StepModel>(
+        d: &D,
+        model: &S,
+        spec: &Spec<D>,
+        beam: usize,
+        constrain_subgoals: bool,
+    ) -> Vec<Element<D>> {
+        let start = Element::start(d, spec).unwrap();
+        let mut control = Control::default();
+        let mut at =
+            Iteration { index: 0, beam_size: beam, quirk_eos: false, constrain_subgoals, control: &mut control };
+        pollster::block_on(Predicted(model).predict(d, std::slice::from_ref(&start), &mut at)).unwrap().unwrap()
     }
 
     fn tokens(program: &str) -> Vec<Token> {
@@ -533,21 +586,7 @@ mod tests {
 
         // Decoding only valid subgoals: the beam after step A holds valid subgoals only, and
         // the best is the true one.
-        let start = Element {
-            score: 0.0,
-            status: Status::Live,
-            program: d.empty_program(&spec.inputs[0]).unwrap(),
-            spec: spec.clone(),
-            subgoal: None,
-            trace: Vec::new(),
-            fresh: false,
-        };
-        let predict = |constrain_subgoals: bool| {
-            let mut control = Control::default();
-            let mut at =
-                Iteration { index: 0, beam_size: 4, quirk_eos: false, constrain_subgoals, control: &mut control };
-            pollster::block_on(Predicted(&subgoal).predict(&d, std::slice::from_ref(&start), &mut at)).unwrap().unwrap()
-        };
+        let predict = |constrain_subgoals: bool| first_subgoals(&d, &subgoal, &spec, 4, constrain_subgoals);
         let free = predict(false);
         assert_eq!(free.iter().filter(|e| e.status == Status::Invalid).count(), 3);
         let constrained = predict(true);
@@ -559,9 +598,42 @@ mod tests {
         assert_eq!(constrained[0].subgoal, Some(vec![d.parse_output("ab").unwrap(), d.parse_output("ef").unwrap()]));
     }
 
+    /// DeepCoder's valid subgoals are those one statement reaches: decoding only them, even a
+    /// model that says anything proposes nothing else, while its free subgoals are mostly invalid.
+    /// A value some variable already holds is no subgoal.
+    #[test]
+    fn deepcoder_decodes_only_subgoals_one_statement_reaches() {
+        let d = DeepCoder;
+        let program = d.parse_program("x0 = INPUT | x1 = Sort x0 | x2 = Map (*2) x1").unwrap();
+        let inputs: Vec<_> =
+            ["x0 = [ 3 1 2 ]", "x0 = [ -5 4 ]", "x0 = [ 7 ]"].iter().map(|s| d.parse_input(s).unwrap()).collect();
+        let outputs: Vec<_> = inputs.iter().map(|i| d.execute(&program, i).unwrap()).collect();
+        let spec = Spec::new(inputs, outputs);
+        let model = RandomModel {
+            vocab: d.io_vocab().len(),
+            max_len: 40,
+            rng: std::cell::RefCell::new(ChaCha8Rng::seed_from_u64(5)),
+        };
+        let predict = |constrain_subgoals: bool| first_subgoals(&d, &model, &spec, 8, constrain_subgoals);
+        let reachable = d.reachable_subgoals(&spec).unwrap();
+        let sorted: Vec<Value> = spec.inputs.iter().map(|s| d.run_step(&program.statements()[0], s).unwrap()).collect();
+        assert!(reachable.contains(&sorted), "the true first subgoal is reachable");
+        assert!(!reachable.contains(&spec.inputs.iter().map(|s| s.entries[0].1.clone()).collect::<Vec<_>>()));
+        let constrained = predict(true);
+        assert_eq!(constrained.len(), 8);
+        for e in &constrained {
+            assert_eq!(e.status, Status::Live);
+            assert!(reachable.contains(e.subgoal.as_ref().unwrap()), "{:?}", e.subgoal);
+        }
+        let free = predict(false);
+        let valid_free = free.iter().filter(|e| e.status == Status::Live).count();
+        assert!(valid_free < constrained.len(), "{valid_free} valid free subgoals");
+    }
+
     /// A model with random log-probabilities: the search must never panic on anything it says.
     struct RandomModel {
         vocab: usize,
+        max_len: usize,
         rng: std::cell::RefCell<ChaCha8Rng>,
     }
 
@@ -571,7 +643,7 @@ mod tests {
             self.vocab
         }
         fn max_target_len(&self) -> usize {
-            10
+            self.max_len
         }
         fn max_io_len(&self) -> usize {
             60
@@ -611,8 +683,11 @@ mod tests {
         for (seed, r) in records.iter().enumerate() {
             let task = r.parse(&d).unwrap();
             let spec = task.spec();
-            let m =
-                |v: usize, s: u64| RandomModel { vocab: v, rng: std::cell::RefCell::new(ChaCha8Rng::seed_from_u64(s)) };
+            let m = |v: usize, s: u64| RandomModel {
+                vocab: v,
+                max_len: 10,
+                rng: std::cell::RefCell::new(ChaCha8Rng::seed_from_u64(s)),
+            };
             let io = d.io_vocab().len();
             let prog = d.program_vocab().len();
             let config = SearchConfig { beam_size: 6, ..SearchConfig::default() };

@@ -19,7 +19,9 @@ pub mod outcome;
 pub mod whole;
 
 pub use anytime::{AnytimeConfig, AnytimeOutcome, StopReason, anytime_search};
-pub use beam::{Constraint, Free, Hypothesis, Origin, PrefixSubgoals, beam_search, beam_search_constrained};
+pub use beam::{
+    Constraint, Free, Hypothesis, ListedSubgoals, Origin, PrefixSubgoals, beam_search, beam_search_constrained,
+};
 pub use config::{Quirks, SearchConfig};
 pub use control::{Control, Progress};
 pub use exedec::{INVALID_PENALTY, exedec_search, no_subgoal_search};

@@ -3,11 +3,12 @@
 //! A program assigns one variable per statement, each an operation over earlier variables;
 //! its output is the last variable. [`value`] holds the ints and lists with their range
 //! checks, [`ops`] the operations and lambdas with Python's dynamic typing, [`program`] the
-//! variables, statements, programs and states with their text forms, and [`tokens`] the
-//! shared 153-token vocabulary.
+//! variables, statements, programs and states with their text forms, [`tokens`] the
+//! shared 153-token vocabulary, and [`reach`] the values one statement computes from a state.
 
 pub mod ops;
 pub mod program;
+pub mod reach;
 pub mod sample;
 pub mod tokens;
 pub mod value;
@@ -147,6 +148,19 @@ impl Domain for DeepCoder {
 
     fn check_subgoal(&self, spec: &Spec<Self>, subgoal: &[Value]) -> bool {
         subgoal.len() == spec.outputs.len()
+    }
+
+    /// The values one statement computes, less those some variable already holds on every
+    /// example (a step that adds nothing), unless they are the outputs.
+    fn reachable_subgoals(&self, spec: &Spec<Self>) -> Option<Vec<Vec<Value>>> {
+        let held = |values: &Vec<Value>| {
+            spec.inputs.first().is_some_and(|first| {
+                first.entries.iter().any(|(var, _)| spec.inputs.iter().zip(values).all(|(s, v)| s.get(*var) == Some(v)))
+            })
+        };
+        let mut reachable = reach::one_statement_values(&spec.inputs);
+        reachable.retain(|values| *values == spec.outputs || !held(values));
+        Some(reachable)
     }
 
     fn next_spec(&self, spec: &Spec<Self>, step: &Statement, produced: &[Value]) -> Option<(Spec<Self>, bool)> {

@@ -41,7 +41,7 @@ pub fn run_oracle<D: Domain>(
 enum Networks {
     Oracles,
     Trained(Box<MethodModels>),
-    OneOracle { oracle: ModelKind, method: Method, trained: Vec<(ModelKind, NeuralModel)> },
+    OneOracle { oracle: ModelKind, trained: Vec<(ModelKind, NeuralModel)> },
 }
 
 impl Networks {
@@ -51,7 +51,6 @@ impl Networks {
             None => Networks::Trained(Box::new(load_method(dir, args.dsl, args.method, args.backend)?)),
             Some(oracle) => Networks::OneOracle {
                 oracle,
-                method: args.method,
                 trained: trained_kinds(args)
                     .map(|kind| Ok((kind, load_model(dir, args.dsl, kind, args.backend)?)))
                     .collect::<Result<_>>()?,
@@ -242,8 +241,8 @@ fn evaluate<D: Domain>(domain: D, args: &EvalArgs) -> Result<EvalReport> {
                         Err(e) => (Err(e), None, 0),
                     },
                     Networks::Trained(models) => search_task(models, &domain, &spec, args),
-                    Networks::OneOracle { oracle, method, trained } => {
-                        match with_oracle(*method, trained, &domain, task, *oracle) {
+                    Networks::OneOracle { oracle, trained } => {
+                        match with_oracle(args.method, trained, &domain, task, *oracle) {
                             Ok(models) => search_task(&models, &domain, &spec, args),
                             Err(e) => (Err(e), None, 0),
                         }

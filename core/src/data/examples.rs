@@ -118,7 +118,8 @@ pub fn join(parts: &[Vec<Token>], separator: Token) -> Vec<Token> {
     out
 }
 
-fn with_eos(mut v: Vec<Token>) -> Vec<Token> {
+/// A target sequence: the tokens, then EOS.
+pub(crate) fn with_eos(mut v: Vec<Token>) -> Vec<Token> {
     v.push(EOS);
     v
 }

@@ -7,6 +7,7 @@ pub mod shard;
 
 pub use encode::{EncodedStep, EncodedTask, StepRecord, TaskJson, encode_task, task_json};
 pub use examples::{Example, ModelKind, TrainingInfo, examples};
+pub(crate) use examples::{join, with_eos};
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

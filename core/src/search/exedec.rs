@@ -31,6 +31,7 @@ use super::control::{Control, Progress};
 use super::method::Method;
 use super::model::{EncoderInput, ModelError, StepModel};
 use super::outcome::{BeamElement, ElementStatus, IterationBest, SearchOutcome, TraceStep};
+use crate::data::{join, with_eos};
 use crate::domain::{Domain, Dsl, Spec};
 use crate::vocab::{BOS, EOS, PAD, Token};
 
@@ -239,8 +240,9 @@ fn prefix_constraint<D: Domain>(domain: &D, rows: &[(EncoderInput, f64)], quirk_
 }
 
 /// The reachable-subgoal constraint for the live rows (elements `live_idx`): the subgoals one
-/// step reaches from each row's current inputs, those that fit in `max_target_len` tokens
-/// (BOS and EOS included); `None` if the domain cannot list them.
+/// step reaches from each row's current inputs, encoded as the SubgoalModel's training targets
+/// are, those that fit in `max_target_len` tokens (BOS and EOS included); `None` if the domain
+/// cannot list them.
 fn reachable_constraint<D: Domain>(
     domain: &D,
     elems: &[Element<D>],
@@ -252,14 +254,7 @@ fn reachable_constraint<D: Domain>(
     for &i in live_idx {
         let reachable = domain.reachable_subgoals(&elems[i].spec)?;
         let encoded = reachable.iter().filter_map(|subgoal| {
-            let mut tokens = Vec::new();
-            for (j, part) in subgoal.iter().enumerate() {
-                if j > 0 {
-                    tokens.push(separator);
-                }
-                domain.encode_output(part, &mut tokens).ok()?;
-            }
-            tokens.push(EOS);
+            let tokens = with_eos(join(&encode_outputs(domain, subgoal, false)?, separator));
             (tokens.len() < max_target_len).then_some(tokens)
         });
         rows.push(encoded.collect());

@@ -122,6 +122,11 @@ impl Lambda {
         }
     }
 
+    /// The lambdas of a signature, in the DSL's order.
+    pub fn with_signature(signature: Type) -> impl Iterator<Item = Lambda> {
+        Lambda::ALL.iter().copied().filter(move |l| l.signature() == signature)
+    }
+
     pub fn signature(self) -> Type {
         use Lambda::*;
         match self {

@@ -30,9 +30,7 @@ pub fn one_statement_values(states: &[State]) -> Vec<Vec<Value>> {
             match t {
                 Type::Int => slots.push(&ints),
                 Type::List => slots.push(&lists),
-                signature => {
-                    lambdas.extend(Lambda::ALL.iter().filter(|l| l.signature() == *signature).map(|&l| Some(l)))
-                }
+                signature => lambdas.extend(Lambda::with_signature(*signature).map(Some)),
             }
         }
         if lambdas.is_empty() {

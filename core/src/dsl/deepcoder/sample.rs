@@ -317,9 +317,7 @@ impl<R: Rng + ?Sized> Search<'_, R> {
                         let restricted = level.dist.scanl1_lambdas.filter(|_| op == Op::Scanl1);
                         match restricted {
                             Some(ls) => lambdas.extend(ls.iter().map(|&l| Some(l))),
-                            None => {
-                                lambdas.extend(Lambda::ALL.iter().filter(|l| l.signature() == *sig).map(|&l| Some(l)))
-                            }
+                            None => lambdas.extend(Lambda::with_signature(*sig).map(Some)),
                         }
                     }
                 }

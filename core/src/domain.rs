@@ -215,6 +215,12 @@ pub trait Domain: Copy + Default + Debug + PartialEq + Eq + Hash + Send + Sync +
     fn reachable_subgoals(&self, _spec: &Spec<Self>) -> Option<Vec<Vec<Self::Output>>> {
         None
     }
+    /// A step that computes the specification's outputs from its current inputs on every
+    /// example, where the DSL's steps can be listed (DeepCoder: the first such statement over
+    /// the state's variables) and one does; `None` otherwise.
+    fn finishing_step(&self, _spec: &Spec<Self>) -> Option<Self::Step> {
+        None
+    }
     /// The specification after executing `step`, whose outputs on the examples are
     /// `produced`, and whether the task is then solved. `None` when the step is inconsistent
     /// with the specification.

@@ -153,7 +153,8 @@ pub struct EvalArgs {
     #[arg(long)]
     pub quirk_pads: bool,
     /// Decode only valid subgoals (RobustFill: prefixes of the remaining outputs; DeepCoder:
-    /// values one statement computes) instead of decoding freely and pruning, as the paper does.
+    /// values one statement computes) instead of decoding freely and pruning, as the paper does;
+    /// DeepCoder's search then also finishes with a listed statement where one computes the outputs.
     #[arg(long)]
     pub constrain_subgoals: bool,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]

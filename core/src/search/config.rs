@@ -25,7 +25,9 @@ pub struct SearchConfig {
     /// Restrict the SubgoalModel's decoding to valid subgoals (RobustFill: parts that are
     /// prefixes of the remaining outputs; DeepCoder: values one statement computes from the
     /// current variables), instead of decoding freely and pruning afterwards as the paper
-    /// does. Off by default.
+    /// does; DeepCoder's search then also finishes an element with a listed statement where
+    /// one computes the outputs ([`Domain::finishing_step`](crate::domain::Domain::finishing_step)).
+    /// Off by default.
     #[serde(default)]
     pub constrain_subgoals: bool,
 }

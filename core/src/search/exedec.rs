@@ -296,6 +296,9 @@ async fn step_search<D: Domain, A: SubgoalStep, Y: StepModel>(
         if !elems.iter().any(|e| e.status == Status::Live) {
             break;
         }
+        if config.constrain_subgoals && finish_by_listing(domain, &mut elems) {
+            break;
+        }
         let quirk_eos = config.quirks.eos_after_first_step && it > 0;
         let mut best = IterationBest { subgoal: None, step_outputs: None };
 
@@ -426,12 +429,30 @@ fn rebuild<D: Domain>(
     out
 }
 
-/// Decodes a predicted step, appends it to the element's program, executes it and updates
-/// the specification.
+/// Completes every live element whose outputs one listed step computes
+/// ([`Domain::finishing_step`]) with that step; whether one was completed (the search then
+/// has its answer).
+fn finish_by_listing<D: Domain>(domain: &D, elems: &mut [Element<D>]) -> bool {
+    let mut finished = false;
+    for e in elems.iter_mut().filter(|e| e.status == Status::Live) {
+        if let Some(step) = domain.finishing_step(&e.spec) {
+            take_step(domain, e, step);
+            finished |= e.status == Status::Done;
+        }
+    }
+    finished
+}
+
+/// Decodes a predicted step and takes it ([`take_step`]).
 fn apply_step<D: Domain>(domain: &D, e: &mut Element<D>, tokens: &[Token]) {
     let ids = clean(tokens);
     let Some(first) = e.spec.inputs.first() else { return e.invalidate() };
     let Ok(step) = domain.decode_step(&ids, first) else { return e.invalidate() };
+    take_step(domain, e, step);
+}
+
+/// Appends a step to the element's program, executes it and updates the specification.
+fn take_step<D: Domain>(domain: &D, e: &mut Element<D>, step: D::Step) {
     let Ok(program) = domain.push_step(&e.program, step.clone()) else { return e.invalidate() };
     let Ok(produced) = domain.run_step_all(&step, &e.spec.inputs) else { return e.invalidate() };
     let Some((spec, done)) = domain.next_spec(&e.spec, &step, &produced) else { return e.invalidate() };
@@ -475,7 +496,7 @@ fn finish<D: Domain>(
 mod tests {
     use super::*;
     use crate::data::{ModelKind, encode_task};
-    use crate::dsl::deepcoder::{DeepCoder, Value};
+    use crate::dsl::deepcoder::{DeepCoder, State, Value, Var};
     use crate::dsl::robustfill::RobustFill;
     use crate::search::oracle::OracleModel;
     use crate::search::whole::transformer_search;
@@ -623,6 +644,64 @@ mod tests {
         let free = predict(false);
         let valid_free = free.iter().filter(|e| e.status == Status::Live).count();
         assert!(valid_free < constrained.len(), "{valid_free} valid free subgoals");
+    }
+
+    /// With valid subgoals, an element whose outputs one DeepCoder statement computes is
+    /// completed with that statement before any model speaks: models that say anything solve a
+    /// one-statement task at once, in both searches; without, they do not.
+    #[test]
+    fn deepcoder_finishes_with_a_listed_statement() {
+        let d = DeepCoder;
+        let inputs: Vec<_> = ["x0 = [ 3 1 2 ] | x1 = 2", "x0 = [ -5 4 ] | x1 = 1", "x0 = [ 7 ] | x1 = 0"]
+            .iter()
+            .map(|s| d.parse_input(s).unwrap())
+            .collect();
+        let task = |text: &str| {
+            let program = d.parse_program(text).unwrap();
+            let outputs: Vec<_> = inputs.iter().map(|i| d.execute(&program, i).unwrap()).collect();
+            (program, Spec::new(inputs.clone(), outputs))
+        };
+        let search = |spec: &Spec<DeepCoder>, no_subgoal: bool, constrain_subgoals: bool| {
+            let model = |seed| RandomModel {
+                vocab: d.program_vocab().len().max(d.io_vocab().len()),
+                max_len: 40,
+                rng: std::cell::RefCell::new(ChaCha8Rng::seed_from_u64(seed)),
+            };
+            let (subgoal, synthesizer) = (model(1), model(2));
+            let config = SearchConfig { beam_size: 4, constrain_subgoals, ..SearchConfig::default() };
+            let mut control = Control::default();
+            pollster::block_on(async {
+                match no_subgoal {
+                    true => no_subgoal_search(&d, spec, &synthesizer, &config, &mut control).await,
+                    false => exedec_search(&d, spec, &subgoal, &synthesizer, &config, &mut control).await,
+                }
+            })
+            .unwrap()
+        };
+        let (_, one) = task("x0 = INPUT | x1 = INPUT | x2 = Map (*2) x0");
+        for no_subgoal in [false, true] {
+            let out = search(&one, no_subgoal, true);
+            assert!(out.solved, "{out:?}");
+            assert_eq!((out.steps.len(), out.iterations), (1, 0), "found before any model call");
+            assert!(d.satisfies(out.program.as_ref().unwrap(), &one.inputs, &one.outputs));
+            assert!(!search(&one, no_subgoal, false).solved, "random models alone do not solve it");
+        }
+        // Two statements: none reaches the outputs from the inputs, one does after the first.
+        let (program, two) = task("x0 = INPUT | x1 = INPUT | x2 = Take x1 x0 | x3 = Map (*2) x2");
+        assert!(d.finishing_step(&two).is_none());
+        let taken: Vec<State> = two
+            .inputs
+            .iter()
+            .map(|s| {
+                let mut s = s.clone();
+                s.push(Var::new(2), d.run_step(&program.statements()[0], &s).unwrap()).unwrap();
+                s
+            })
+            .collect();
+        let one_away = Spec::new(taken, two.outputs.clone());
+        let step = d.finishing_step(&one_away).expect("Map (*2) x2 reaches the outputs");
+        let reached: Vec<Value> = one_away.inputs.iter().map(|s| d.run_step(&step, s).unwrap()).collect();
+        assert_eq!(reached, two.outputs);
     }
 
     /// A model with random log-probabilities: the search must never panic on anything it says.

@@ -163,6 +163,10 @@ impl Domain for DeepCoder {
         Some(reachable)
     }
 
+    fn finishing_step(&self, spec: &Spec<Self>) -> Option<Statement> {
+        reach::statement_reaching(&spec.inputs, &spec.outputs, next_variable(spec.inputs.first()?).ok()?)
+    }
+
     fn next_spec(&self, spec: &Spec<Self>, step: &Statement, produced: &[Value]) -> Option<(Spec<Self>, bool)> {
         if produced.len() != spec.inputs.len() {
             return None;

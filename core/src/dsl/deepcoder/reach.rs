@@ -3,11 +3,13 @@
 //! DeepCoder subgoal is the next statement's value on each example, so these are all the
 //! subgoals one step can reach (the search's valid-subgoal decoding lists them; docs/search.md).
 
+use std::ops::ControlFlow;
+
 use rustc_hash::FxHashSet;
 use smallvec::SmallVec;
 
 use super::ops::{self, Lambda, Op, Type};
-use super::program::{State, Var};
+use super::program::{State, Statement, Var};
 use super::value::Value;
 
 /// The distinct value tuples (one value per state, in order) that a single statement computes
@@ -16,13 +18,48 @@ use super::value::Value;
 /// the first state's, typed by its values; a statement whose arguments have other types in
 /// another state fails there and is left out.
 pub fn one_statement_values(states: &[State]) -> Vec<Vec<Value>> {
-    let Some(first) = states.first() else { return Vec::new() };
+    let mut seen: FxHashSet<Vec<Value>> = FxHashSet::default();
+    let mut out = Vec::new();
+    each_statement(states, |_, _, _, run| {
+        if let Some(values) = states.iter().map(run).collect::<Option<Vec<Value>>>()
+            && seen.insert(values.clone())
+        {
+            out.push(values);
+        }
+        ControlFlow::Continue(())
+    });
+    out
+}
+
+/// The first statement, in the order of [`one_statement_values`], that computes `values` (one
+/// per state) from the states' variables, assigning `lhs`.
+pub fn statement_reaching(states: &[State], values: &[Value], lhs: Var) -> Option<Statement> {
+    if states.len() != values.len() {
+        return None;
+    }
+    let mut found = None;
+    each_statement(states, |op, lambda, args, run| {
+        if states.iter().zip(values).all(|(state, value)| run(state).as_ref() == Some(value)) {
+            found = Some(Statement::new(lhs, op, lambda, args));
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    found
+}
+
+/// Visits every statement over the first state's variables (operations, then lambdas, then
+/// arguments, as the DSL lists them) with a function that runs it on one state (`None` where
+/// it fails), until `visit` breaks.
+fn each_statement(
+    states: &[State],
+    mut visit: impl FnMut(Op, Option<Lambda>, &[Var], &dyn Fn(&State) -> Option<Value>) -> ControlFlow<()>,
+) {
+    let Some(first) = states.first() else { return };
     let (mut ints, mut lists): (Vec<Var>, Vec<Var>) = (Vec::new(), Vec::new());
     for (var, value) in &first.entries {
         if value.is_list() { lists.push(*var) } else { ints.push(*var) }
     }
-    let mut seen: FxHashSet<Vec<Value>> = FxHashSet::default();
-    let mut out = Vec::new();
     for &op in Op::ALL {
         let mut lambdas: SmallVec<[Option<Lambda>; 16]> = SmallVec::new();
         let mut slots: SmallVec<[&[Var]; 2]> = SmallVec::new();
@@ -48,15 +85,12 @@ pub fn one_statement_values(states: &[State]) -> Vec<Vec<Value>> {
                     let values: SmallVec<[&Value; 2]> = args.iter().map(|&v| state.get(v)).collect::<Option<_>>()?;
                     ops::apply(op, lambda, &values).ok()
                 };
-                if let Some(values) = states.iter().map(run).collect::<Option<Vec<Value>>>()
-                    && seen.insert(values.clone())
-                {
-                    out.push(values);
+                if visit(op, lambda, args, &run).is_break() {
+                    return;
                 }
             }
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -82,6 +116,24 @@ mod tests {
                 state.push(statement.lhs, value).unwrap();
             }
         }
+    }
+
+    #[test]
+    fn the_statement_reaching_values_computes_them() {
+        let states = states(&[&["[3 1 4]", "2"], &["[-2 7]", "1"]]);
+        let lhs = Var::new(2);
+        let doubled = vec![parse_value("[6 2 8]").unwrap(), parse_value("[-4 14]").unwrap()];
+        let statement = statement_reaching(&states, &doubled, lhs).expect("Map (*2) x0");
+        assert_eq!(statement.lhs, lhs);
+        let values: Vec<Value> = states.iter().map(|s| statement.run(s).unwrap()).collect();
+        assert_eq!(values, doubled);
+        // Listed values are reached; others, or the wrong number of them, are not.
+        for values in one_statement_values(&states) {
+            assert!(statement_reaching(&states, &values, lhs).is_some(), "{values:?}");
+        }
+        let unreachable = vec![parse_value("[9 9 9]").unwrap(), parse_value("[1]").unwrap()];
+        assert!(statement_reaching(&states, &unreachable, lhs).is_none());
+        assert!(statement_reaching(&states, &doubled[..1], lhs).is_none());
     }
 
     #[test]

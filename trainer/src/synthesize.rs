@@ -55,7 +55,8 @@ pub struct SynthArgs {
     pub budget: f64,
     /// Decode subgoals freely and prune the invalid ones afterwards, as the paper does,
     /// instead of decoding only valid ones (RobustFill: prefixes of the remaining outputs;
-    /// DeepCoder: values one statement computes).
+    /// DeepCoder: values one statement computes, and a statement that computes the outputs
+    /// finishing the program wherever one does).
     #[arg(long)]
     pub free_subgoals: bool,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]

@@ -263,9 +263,18 @@ function showResult(r, examples) {
   offerOtherMethod(r);
   $("program").textContent = r.program ?? "(no program found)";
   const q = (v) => `<code>${esc(JSON.stringify(v))}</code>`;
+  // ExeDec's steps each reach a predicted subgoal, except one that finishes the program as a
+  // listed step computing the remaining outputs.
+  const exedec = (r.foundBy ?? r.method) === "exedec";
+  const why = (s) =>
+    s.subgoal
+      ? `<div><span class="label">subgoal</span> ${s.subgoal.map(q).join(" ")}</div>`
+      : exedec
+        ? `<div><span class="label">listed</span> the step that computes the remaining outputs</div>`
+        : "";
   $("steps").innerHTML = r.steps
     .map(
-      (s) => `<li>${s.subgoal ? `<div><span class="label">subgoal</span> ${s.subgoal.map(q).join(" ")}</div>` : ""}
+      (s) => `<li>${why(s)}
         <div><span class="label">subprogram</span> <code>${esc(s.subprogram)}</code></div>
         <div><span class="label">result</span> ${s.outputs.map(q).join(" ")}</div></li>`,
     )

@@ -215,10 +215,11 @@ pub trait Domain: Copy + Default + Debug + PartialEq + Eq + Hash + Send + Sync +
     fn reachable_subgoals(&self, _spec: &Spec<Self>) -> Option<Vec<Vec<Self::Output>>> {
         None
     }
-    /// A step that computes the specification's outputs from its current inputs on every
-    /// example, where the DSL's steps can be listed (DeepCoder: the first such statement over
-    /// the state's variables) and one does; `None` otherwise.
-    fn finishing_step(&self, _spec: &Spec<Self>) -> Option<Self::Step> {
+    /// A step that computes `outputs` (one per example: the specification's outputs, or a
+    /// subgoal) from the specification's current inputs on every example, where the DSL's
+    /// steps can be listed (DeepCoder: the first such statement over the state's variables)
+    /// and one does; `None` otherwise.
+    fn step_reaching(&self, _spec: &Spec<Self>, _outputs: &[Self::Output]) -> Option<Self::Step> {
         None
     }
     /// The specification after executing `step`, whose outputs on the examples are

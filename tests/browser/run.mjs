@@ -52,6 +52,7 @@ async function runPreset(page, dsl, backend = "cpu", method = null) {
   return {
     verdict: await page.textContent("#verdict"),
     subgoals: await page.$$eval("#steps li", (l) => l.filter((li) => /subgoal/.test(li.textContent)).length),
+    listed: await page.$$eval("#steps li", (l) => l.filter((li) => /^\s*listed/.test(li.textContent)).length),
     meta: await page.textContent("#meta"),
     program: await page.textContent("#program"),
     steps: await page.$$eval("#steps li", (l) => l.length),
@@ -92,12 +93,15 @@ test("each DSL starts with its models folder's method, and the others can be cho
     assert.deepEqual(offered, manifest.methods, dsl);
     assert.equal(await page.inputValue("#method"), manifest.default_method, dsl);
   }
-  // ExeDec shows a subgoal per step; No-Subgoal none. The meta line names the method.
+  // ExeDec shows a subgoal per step, or says that the step was listed (one that finishes the
+  // program); No-Subgoal shows neither. The meta line names the method.
   await page.fill("#budget", "0");
   for (const [method, name] of [["exedec", "ExeDec"], ["no-subgoal", "No-Subgoal"]]) {
     const r = await runPreset(page, "robustfill", "cpu", method);
     assert.ok(r.meta.startsWith(`${name}, `), r.meta);
-    if (r.steps > 0) assert.equal(r.subgoals > 0, method === "exedec", `${method}: ${r.steps} steps, ${r.subgoals} subgoals`);
+    const explained = method === "exedec" ? r.steps : 0;
+    assert.equal(r.subgoals + r.listed, explained, `${method}: ${r.steps} steps, ${r.subgoals} subgoals, ${r.listed} listed`);
+    assert.ok(r.listed <= 1, `${method}: ${r.listed} listed`);
     console.log(`  ${name}: ${r.verdict} — ${r.program} (${r.meta})`);
   }
   // The portfolio names the member that found a program.

@@ -154,7 +154,9 @@ pub struct EvalArgs {
     pub quirk_pads: bool,
     /// Decode only valid subgoals (RobustFill: prefixes of the remaining outputs; DeepCoder:
     /// values one statement computes) instead of decoding freely and pruning, as the paper does;
-    /// DeepCoder's search then also finishes with a listed statement where one computes the outputs.
+    /// a subgoal that a listed step computes (DeepCoder: a statement; RobustFill: an expression
+    /// without Compose) is then reached by that step instead of the SynthesizerModel's, and a
+    /// listed step that computes the remaining outputs finishes the program.
     #[arg(long)]
     pub constrain_subgoals: bool,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]

@@ -55,8 +55,9 @@ pub struct SynthArgs {
     pub budget: f64,
     /// Decode subgoals freely and prune the invalid ones afterwards, as the paper does,
     /// instead of decoding only valid ones (RobustFill: prefixes of the remaining outputs;
-    /// DeepCoder: values one statement computes, and a statement that computes the outputs
-    /// finishing the program wherever one does).
+    /// DeepCoder: values one statement computes), reached by listed steps where one computes
+    /// them (DeepCoder: a statement; RobustFill: an expression without Compose) and finished
+    /// by one wherever it computes the remaining outputs.
     #[arg(long)]
     pub free_subgoals: bool,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]

@@ -25,9 +25,10 @@ pub struct SearchConfig {
     /// Restrict the SubgoalModel's decoding to valid subgoals (RobustFill: parts that are
     /// prefixes of the remaining outputs; DeepCoder: values one statement computes from the
     /// current variables), instead of decoding freely and pruning afterwards as the paper
-    /// does; DeepCoder's search then also finishes an element with a listed statement where
-    /// one computes the outputs ([`Domain::finishing_step`](crate::domain::Domain::finishing_step)).
-    /// Off by default.
+    /// does. Where the DSL lists the step that computes given outputs
+    /// ([`Domain::step_reaching`](crate::domain::Domain::step_reaching)), the search then also
+    /// reaches a subgoal with that step instead of asking the SynthesizerModel, and finishes
+    /// an element with it where it computes the remaining outputs. Off by default.
     #[serde(default)]
     pub constrain_subgoals: bool,
 }

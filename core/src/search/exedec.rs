@@ -296,7 +296,12 @@ async fn step_search<D: Domain, A: SubgoalStep, Y: StepModel>(
         if !elems.iter().any(|e| e.status == Status::Live) {
             break;
         }
-        if config.constrain_subgoals && finish_by_listing(domain, &mut elems) {
+        if config.constrain_subgoals
+            && let Some(best) = finish_by_listing(domain, &mut elems)
+        {
+            // An iteration without model calls: its step is the listed one.
+            best_per_iteration.push(best);
+            iterations = it + 1;
             break;
         }
         let quirk_eos = config.quirks.eos_after_first_step && it > 0;
@@ -317,8 +322,10 @@ async fn step_search<D: Domain, A: SubgoalStep, Y: StepModel>(
             }
         }
 
-        // B. Synthesis step.
-        control.report(Progress::Phase { iteration: it, subgoal: false });
+        // B. Synthesis step: listed steps where they reach the subgoals, the model elsewhere.
+        if config.constrain_subgoals {
+            take_listed_steps(domain, &mut elems);
+        }
         let (rows, live_idx, carried) = split_beam(&elems, |e| {
             // Only step A sets subgoals (and each iteration ends by clearing them).
             let outs = match &e.subgoal {
@@ -341,6 +348,9 @@ async fn step_search<D: Domain, A: SubgoalStep, Y: StepModel>(
             };
             encode_spec(domain, &e.spec.inputs, &outs, quirk_eos && is_dc, step_model.max_io_len())
         });
+        if !rows.is_empty() {
+            control.report(Progress::Phase { iteration: it, subgoal: false });
+        }
         let hyps = beam_search(step_model, &rows, &carried, k, &|| control.stopped()).await?;
         elems = rebuild(&elems, &live_idx, hyps, |e, h| {
             e.fresh = true;
@@ -376,7 +386,8 @@ async fn step_search<D: Domain, A: SubgoalStep, Y: StepModel>(
 }
 
 /// Splits the beam into live rows (encoded by `encode`; an element that cannot be encoded
-/// becomes invalid and finished) and carried finished elements.
+/// becomes invalid and finished) and carried elements: finished ones, and those that already
+/// took this iteration's step ([`take_listed_steps`]).
 #[allow(clippy::type_complexity)]
 fn split_beam<D: Domain>(
     elems: &[Element<D>],
@@ -386,6 +397,10 @@ fn split_beam<D: Domain>(
     let mut live_idx = Vec::new();
     let mut carried = Vec::new();
     for (i, e) in elems.iter().enumerate() {
+        if e.fresh {
+            carried.push((i, e.score));
+            continue;
+        }
         match (e.status, encode(e)) {
             (Status::Live, Some(enc)) => {
                 rows.push((enc, e.score));
@@ -411,7 +426,7 @@ fn rebuild<D: Domain>(
         match h.origin {
             Origin::Carried(id) => {
                 let mut e = elems[id].clone();
-                if e.status == Status::Live {
+                if e.status == Status::Live && !e.fresh {
                     // A live element whose specification the model cannot read.
                     e.invalidate();
                 }
@@ -430,17 +445,33 @@ fn rebuild<D: Domain>(
 }
 
 /// Completes every live element whose outputs one listed step computes
-/// ([`Domain::finishing_step`]) with that step; whether one was completed (the search then
-/// has its answer).
-fn finish_by_listing<D: Domain>(domain: &D, elems: &mut [Element<D>]) -> bool {
-    let mut finished = false;
+/// ([`Domain::step_reaching`]) with that step. If one was completed (the search then has its
+/// answer), the iteration's record: the outputs of the best completed element's step, and no
+/// subgoal (none was predicted).
+fn finish_by_listing<D: Domain>(domain: &D, elems: &mut [Element<D>]) -> Option<IterationBest<D>> {
+    let mut best = None;
     for e in elems.iter_mut().filter(|e| e.status == Status::Live) {
-        if let Some(step) = domain.finishing_step(&e.spec) {
+        if let Some(step) = domain.step_reaching(&e.spec, &e.spec.outputs) {
             take_step(domain, e, step);
-            finished |= e.status == Status::Done;
+            if e.status == Status::Done && best.is_none() {
+                best = Some(IterationBest { subgoal: None, step_outputs: e.trace.last().map(|s| s.outputs.clone()) });
+            }
         }
     }
-    finished
+    best
+}
+
+/// Step B without the model where the DSL lists a step that reaches an element's subgoal
+/// ([`Domain::step_reaching`]): every live element with such a subgoal takes that step, scored
+/// as certain (the element keeps its score), and is carried through the model's beam search.
+/// The model's steps for it could only score lower, and reach the same subgoal or miss it.
+fn take_listed_steps<D: Domain>(domain: &D, elems: &mut [Element<D>]) {
+    for e in elems.iter_mut().filter(|e| e.status == Status::Live) {
+        if let Some(step) = e.subgoal.as_ref().and_then(|sg| domain.step_reaching(&e.spec, sg)) {
+            e.fresh = true;
+            take_step(domain, e, step);
+        }
+    }
 }
 
 /// Decodes a predicted step and takes it ([`take_step`]).
@@ -669,26 +700,34 @@ mod tests {
             };
             let (subgoal, synthesizer) = (model(1), model(2));
             let config = SearchConfig { beam_size: 4, constrain_subgoals, ..SearchConfig::default() };
-            let mut control = Control::default();
-            pollster::block_on(async {
+            let mut calls = 0;
+            let mut count = |p: Progress| calls += usize::from(matches!(p, Progress::Phase { .. }));
+            let mut control = Control { progress: Some(&mut count), ..Control::default() };
+            let out = pollster::block_on(async {
                 match no_subgoal {
                     true => no_subgoal_search(&d, spec, &synthesizer, &config, &mut control).await,
                     false => exedec_search(&d, spec, &subgoal, &synthesizer, &config, &mut control).await,
                 }
             })
-            .unwrap()
+            .unwrap();
+            (out, calls)
         };
         let (_, one) = task("x0 = INPUT | x1 = INPUT | x2 = Map (*2) x0");
         for no_subgoal in [false, true] {
-            let out = search(&one, no_subgoal, true);
+            let (out, calls) = search(&one, no_subgoal, true);
             assert!(out.solved, "{out:?}");
-            assert_eq!((out.steps.len(), out.iterations), (1, 0), "found before any model call");
+            assert_eq!((calls, out.steps.len()), (0, 1), "found before any model call");
             assert!(d.satisfies(out.program.as_ref().unwrap(), &one.inputs, &one.outputs));
-            assert!(!search(&one, no_subgoal, false).solved, "random models alone do not solve it");
+            // The listed step's iteration is recorded like a predicted one, with no subgoal.
+            assert_eq!(out.iterations, 1);
+            assert_eq!(out.best_per_iteration.len(), 1);
+            assert_eq!(out.best_per_iteration[0].subgoal, None);
+            assert_eq!(out.best_per_iteration[0].step_outputs.as_ref(), Some(&one.outputs));
+            assert!(!search(&one, no_subgoal, false).0.solved, "random models alone do not solve it");
         }
         // Two statements: none reaches the outputs from the inputs, one does after the first.
         let (program, two) = task("x0 = INPUT | x1 = INPUT | x2 = Take x1 x0 | x3 = Map (*2) x2");
-        assert!(d.finishing_step(&two).is_none());
+        assert!(d.step_reaching(&two, &two.outputs).is_none());
         let taken: Vec<State> = two
             .inputs
             .iter()
@@ -699,9 +738,48 @@ mod tests {
             })
             .collect();
         let one_away = Spec::new(taken, two.outputs.clone());
-        let step = d.finishing_step(&one_away).expect("Map (*2) x2 reaches the outputs");
+        let step = d.step_reaching(&one_away, &one_away.outputs).expect("Map (*2) x2 reaches the outputs");
         let reached: Vec<Value> = one_away.inputs.iter().map(|s| d.run_step(&step, s).unwrap()).collect();
         assert_eq!(reached, two.outputs);
+    }
+
+    /// With valid subgoals, a subgoal that a listed expression computes is reached by it
+    /// without the SynthesizerModel, which here says nothing useful.
+    #[test]
+    fn listed_steps_reach_the_subgoals() {
+        let d = RobustFill;
+        let (spec, enc) = rf_task("GetToken(WORD, 1) | Const('.') | GetToken(WORD, -1)", &["ab cd", "ef gh xy"]);
+        let sep = d.io_vocab().separator().unwrap();
+        let subgoal = OracleModel::new(ModelKind::Subgoal, [&enc], 87, sep);
+        let synthesizer =
+            RandomModel { vocab: 316, max_len: 12, rng: std::cell::RefCell::new(ChaCha8Rng::seed_from_u64(5)) };
+        let search = |constrain_subgoals: bool| {
+            let mut phases = Vec::new();
+            let mut record = |p: Progress| {
+                if let Progress::Phase { subgoal, .. } = p {
+                    phases.push(subgoal);
+                }
+            };
+            let mut control = Control { progress: Some(&mut record), ..Control::default() };
+            // One element: the oracle's subgoal (a wider beam adds others, some not listed).
+            let config = SearchConfig { beam_size: 1, constrain_subgoals, ..SearchConfig::default() };
+            let out = pollster::block_on(exedec_search(&d, &spec, &subgoal, &synthesizer, &config, &mut control));
+            (out.unwrap(), phases)
+        };
+        let (out, phases) = search(true);
+        assert!(out.solved, "{out:?}");
+        assert_eq!(out.steps.len(), 3);
+        // Two subgoals predicted and reached by listed steps, then the last step listed as
+        // the one that finishes the outputs: no synthesis step ran.
+        assert_eq!(phases, [true, true]);
+        assert_eq!(out.iterations, 3);
+        assert_eq!(out.best_per_iteration[2].subgoal, None);
+        for (best, step) in out.best_per_iteration.iter().zip(&out.steps) {
+            assert_eq!(best.step_outputs.as_ref(), Some(&step.outputs));
+        }
+        let (free, phases) = search(false);
+        assert!(!free.solved, "the random SynthesizerModel alone does not solve it");
+        assert!(phases.contains(&false));
     }
 
     /// A model with random log-probabilities: the search must never panic on anything it says.

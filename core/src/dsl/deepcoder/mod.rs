@@ -163,8 +163,8 @@ impl Domain for DeepCoder {
         Some(reachable)
     }
 
-    fn finishing_step(&self, spec: &Spec<Self>) -> Option<Statement> {
-        reach::statement_reaching(&spec.inputs, &spec.outputs, next_variable(spec.inputs.first()?).ok()?)
+    fn step_reaching(&self, spec: &Spec<Self>, outputs: &[Value]) -> Option<Statement> {
+        reach::statement_reaching(&spec.inputs, outputs, next_variable(spec.inputs.first()?).ok()?)
     }
 
     fn next_spec(&self, spec: &Spec<Self>, step: &Statement, produced: &[Value]) -> Option<(Spec<Self>, bool)> {

@@ -3,10 +3,12 @@
 //! A program concatenates the outputs of its expressions, each of which reads the same input
 //! string. The modules follow the pipeline: [`ast`] (what a program is), [`regex`] (the
 //! hand-coded match classes), [`eval`] (exact semantics), [`tokens`] (the id tables and the
-//! official decoder) and [`text`] (the official and readable text forms).
+//! official decoder) and [`text`] (the official and readable text forms); [`reach`] finds the
+//! expression that computes given outputs, for the search's listed steps.
 
 pub mod ast;
 pub mod eval;
+pub mod reach;
 pub mod regex;
 pub mod sample;
 pub mod text;
@@ -165,6 +167,12 @@ impl Domain for RobustFill {
     fn subgoals_are_output_prefixes(&self) -> bool {
         // One token per character: a prefix of the text is a prefix of its encoding.
         true
+    }
+
+    /// The first expression without `Compose` that outputs each example's part
+    /// ([`reach::expression_reaching`]).
+    fn step_reaching(&self, spec: &Spec<Self>, outputs: &[Text]) -> Option<Expr> {
+        reach::expression_reaching(&spec.inputs, outputs)
     }
 
     fn next_spec(&self, spec: &Spec<Self>, _step: &Expr, produced: &[Text]) -> Option<(Spec<Self>, bool)> {

@@ -17,8 +17,8 @@ use super::eval::Interpreter;
 use super::regex::{Span, find_spans};
 use super::value::Text;
 
-/// The first expression without `Compose`, in the order of the listing, whose output on `inputs[j]` is `outputs[j]`
-/// for every example `j`; `None` if there is none (or no example).
+/// The first expression without `Compose`, in the order of the listing, whose output on
+/// `inputs[j]` is `outputs[j]` for every example `j`; `None` if there is none (or no example).
 pub fn expression_reaching(inputs: &[Text], outputs: &[Text]) -> Option<Expr> {
     if inputs.is_empty() || inputs.len() != outputs.len() {
         return None;

@@ -156,11 +156,9 @@ impl Interpreter {
         };
         match op {
             Op::GetSpan => {
-                let p1 = self.span_position(op, arg(0)?, arg(1)?, arg(2)?, s)?;
-                let p2 = self.span_position(op, arg(3)?, arg(4)?, arg(5)?, s)?;
-                if p1.min(p2) >= 0 {
-                    out.extend_from_slice(py_slice(s, p1, Some(p2)));
-                }
+                let p1 = self.side_position(op, arg(0)?, arg(1)?, arg(2)?, s)?;
+                let p2 = self.side_position(op, arg(3)?, arg(4)?, arg(5)?, s)?;
+                out.extend_from_slice(get_span_text(s, p1, p2));
             }
             Op::GetToken => {
                 let t = regex_type(0)?;
@@ -267,26 +265,34 @@ impl Interpreter {
 
     /// `GetSpan._index`: the character position selected by one side of a `GetSpan`, with the
     /// official quirk that an index past the last match returns `len(matches) - 1`.
-    fn span_position(&mut self, op: Op, r: Sym, i: Sym, b: Sym, s: &[u8]) -> Result<i64> {
+    fn side_position(&mut self, op: Op, r: Sym, i: Sym, b: Sym, s: &[u8]) -> Result<i64> {
         let r = to_regex(r).ok_or_else(|| ill_typed(op))?;
         let Sym::Int(i) = i else {
             return Err(ill_typed(op));
         };
         find_spans_limit(r, s, &mut self.spans, needed_matches(i));
-        let n = self.spans.len() as i64;
-        let k = if i > 0 { i64::from(i) - 1 } else { n + i64::from(i) };
-        if n == 0 {
-            return Ok(-1);
-        }
-        if k >= n {
-            return Ok(n - 1);
-        }
-        if k < 0 {
-            return Ok(0);
-        }
-        let (start, end) = self.spans[k as usize];
-        Ok(if b == Sym::Boundary(Boundary::Start) { start as i64 } else { end as i64 })
+        let boundary = if b == Sym::Boundary(Boundary::Start) { Boundary::Start } else { Boundary::End };
+        Ok(span_position(&self.spans, i, boundary))
     }
+}
+
+/// The position one side of a `GetSpan` selects from a regex's matches (all of them, or at
+/// least the first `i` for a positive `i`): -1 without matches, the number of matches less one
+/// for an index past the last (the official quirk), else the boundary of the `i`-th match.
+pub(super) fn span_position(spans: &[Span], i: i8, boundary: Boundary) -> i64 {
+    let n = spans.len() as i64;
+    let k = if i > 0 { i64::from(i) - 1 } else { n + i64::from(i) };
+    if n == 0 {
+        return -1;
+    }
+    if k >= n {
+        return n - 1;
+    }
+    if k < 0 {
+        return 0;
+    }
+    let (start, end) = spans[k as usize];
+    i64::from(if boundary == Boundary::Start { start } else { end })
 }
 
 /// A regex argument: a class, or a single delimiter character.
@@ -305,18 +311,18 @@ fn needed_matches(k: i8) -> usize {
 }
 
 /// `k - 1` for positive k, `len + k` otherwise; `None` when that is out of `[0, len)`.
-fn normalize_index(k: i8, len: usize) -> Option<usize> {
+pub(super) fn normalize_index(k: i8, len: usize) -> Option<usize> {
     let n = len as i64;
     let idx = if k > 0 { i64::from(k) - 1 } else { n + i64::from(k) };
     (0..n).contains(&idx).then_some(idx as usize)
 }
 
-fn span_text(s: &[u8], (a, b): Span) -> &[u8] {
+pub(super) fn span_text(s: &[u8], (a, b): Span) -> &[u8] {
     &s[a as usize..b as usize]
 }
 
 /// Python's `s[a:b]` (with `b = None` for `s[a:]`).
-fn py_slice(s: &[u8], a: i64, b: Option<i64>) -> &[u8] {
+pub(super) fn py_slice(s: &[u8], a: i64, b: Option<i64>) -> &[u8] {
     let n = s.len() as i64;
     let norm = |x: i64| if x < 0 { (x + n).max(0) } else { x.min(n) };
     let a = norm(a);
@@ -337,9 +343,19 @@ fn sub_str(p1: i8, p2: i8, subject: Subject<'_>, out: &mut Vec<u8>) -> Result<()
     let Subject::Str(s) = subject else {
         return Err(not_a_string(Op::SubStr));
     };
-    let slice = if q2 == s.len() as i64 { py_slice(s, q1, None) } else { py_slice(s, q1, Some(q2 + 1)) };
-    out.extend_from_slice(slice);
+    out.extend_from_slice(sub_str_text(s, q1, q2));
     Ok(())
+}
+
+/// `GetSpan`'s output from the positions its sides select ([`span_position`]): empty if
+/// either is -1.
+pub(super) fn get_span_text(s: &[u8], p1: i64, p2: i64) -> &[u8] {
+    if p1.min(p2) >= 0 { py_slice(s, p1, Some(p2)) } else { &[] }
+}
+
+/// `SubStr`'s output on a string from its 0-based positions `q1 < q2`: through `q2`.
+pub(super) fn sub_str_text(s: &[u8], q1: i64, q2: i64) -> &[u8] {
+    if q2 == s.len() as i64 { py_slice(s, q1, None) } else { py_slice(s, q1, Some(q2 + 1)) }
 }
 
 fn to_case(c: Case, s: &[u8], out: &mut Vec<u8>) {

@@ -13,7 +13,7 @@
 //! answer is run by the interpreter on all examples before it is returned.
 
 use super::ast::{Boundary, CHARACTERS, Case, DELIMITERS, Expr, INDICES, POSITION_MAX, POSITION_MIN, Regex, RegexType};
-use super::eval::Interpreter;
+use super::eval::{Interpreter, get_span_text, normalize_index, span_position, span_text, sub_str_text};
 use super::regex::{Span, find_spans};
 use super::value::Text;
 
@@ -73,10 +73,7 @@ fn sub_str_output(s: &[u8], p1: i8, p2: i8) -> &[u8] {
     let n = s.len() as i64;
     let q = |p: i8| if p > 0 { i64::from(p) - 1 } else { n + i64::from(p) };
     let (q1, q2) = (q(p1), q(p2));
-    if q1 >= q2 {
-        return &[];
-    }
-    py_slice(s, q1, if q2 == n { n } else { q2 + 1 })
+    if q1 >= q2 { &[] } else { sub_str_text(s, q1, q2) }
 }
 
 /// The regex arguments: the eight classes, then the delimiters.
@@ -111,24 +108,9 @@ impl Matches {
         Matches { spans }
     }
 
-    /// `GetSpan._index` (the interpreter's `span_position`): the position one side selects,
-    /// -1 without matches, and the official quirk that an index past the last match gives
-    /// the number of matches less one.
+    /// The position one side of a `GetSpan` selects (the interpreter's [`span_position`]).
     fn position(&self, regex: usize, index: i8, boundary: Boundary) -> i64 {
-        let spans = &self.spans[regex];
-        let n = spans.len() as i64;
-        let k = if index > 0 { i64::from(index) - 1 } else { n + i64::from(index) };
-        if n == 0 {
-            return -1;
-        }
-        if k >= n {
-            return n - 1;
-        }
-        if k < 0 {
-            return 0;
-        }
-        let (start, end) = spans[k as usize];
-        i64::from(if boundary == Boundary::Start { start } else { end })
+        span_position(&self.spans[regex], index, boundary)
     }
 
     /// Where the first match of a regex ends, if there is one.
@@ -139,9 +121,7 @@ impl Matches {
     /// The `index`-th match of a regex (from the end for a negative index), if there is one.
     fn nth(&self, regex: usize, index: i8) -> Option<Span> {
         let spans = &self.spans[regex];
-        let n = spans.len() as i64;
-        let k = if index > 0 { i64::from(index) - 1 } else { n + i64::from(index) };
-        (0..n).contains(&k).then(|| spans[k as usize])
+        normalize_index(index, spans.len()).map(|k| spans[k])
     }
 }
 
@@ -154,7 +134,7 @@ fn regex_based(t: &Target<'_>) -> Option<Expr> {
     // GetToken(type, index): the index-th match, empty if there is none.
     for (r, &ty) in RegexType::ALL.iter().enumerate() {
         for &i in &INDICES {
-            let reaches = examples().all(|(s, o, m)| m.nth(r, i).map_or(&[][..], |sp| span(s, sp)) == o);
+            let reaches = examples().all(|(s, o, m)| m.nth(r, i).map_or(&[][..], |sp| span_text(s, sp)) == o);
             if reaches {
                 return Some(Expr::get_token(ty, i));
             }
@@ -191,13 +171,13 @@ fn regex_based(t: &Target<'_>) -> Option<Expr> {
     }
     for (p1, ks1) in &by_position {
         for (p2, ks2) in &by_position {
-            if span_output(s0, *p1, *p2) != o0 {
+            if get_span_text(s0, *p1, *p2) != o0 {
                 continue;
             }
             for &(ra, a) in ks1.iter().map(|&k| &sides[k]) {
                 for &(rb, b) in ks2.iter().map(|&k| &sides[k]) {
                     let reaches = examples().skip(1).all(|(s, o, m)| {
-                        span_output(s, m.position(ra, a.index, a.boundary), m.position(rb, b.index, b.boundary)) == o
+                        get_span_text(s, m.position(ra, a.index, a.boundary), m.position(rb, b.index, b.boundary)) == o
                     });
                     if reaches {
                         return Some(Expr::get_span(a.regex, a.index, a.boundary, b.regex, b.index, b.boundary));
@@ -241,23 +221,6 @@ fn modification(t: &Target<'_>, it: &mut Interpreter) -> Option<Expr> {
         out.clear();
         it.eval_expr(e, s0, &mut out).is_ok() && out == o0 && t.produced_by(e, it)
     })
-}
-
-/// `GetSpan`'s output from the positions its sides select: empty if either is -1.
-fn span_output(s: &[u8], p1: i64, p2: i64) -> &[u8] {
-    if p1.min(p2) >= 0 { py_slice(s, p1, p2) } else { &[] }
-}
-
-fn span(s: &[u8], (a, b): Span) -> &[u8] {
-    &s[a as usize..b as usize]
-}
-
-/// Python's `s[a:b]`.
-fn py_slice(s: &[u8], a: i64, b: i64) -> &[u8] {
-    let n = s.len() as i64;
-    let norm = |x: i64| if x < 0 { (x + n).max(0) } else { x.min(n) };
-    let (a, b) = (norm(a), norm(b));
-    if a >= b { &[] } else { &s[a as usize..b as usize] }
 }
 
 #[cfg(test)]
@@ -344,7 +307,7 @@ mod tests {
             let mut want = Vec::new();
             it.eval_expr(&expr, &s, &mut want).unwrap();
             let (p1, p2) = (m.position(r1, i1, b1), m.position(r2, i2, b2));
-            assert_eq!(span_output(&s, p1, p2), &want[..], "{expr:?} on {:?}", String::from_utf8_lossy(&s));
+            assert_eq!(get_span_text(&s, p1, p2), &want[..], "{expr:?} on {:?}", String::from_utf8_lossy(&s));
         }
     }
 }
